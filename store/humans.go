@@ -1,0 +1,530 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// cloneHuman returns a deep copy of h, so the store never shares memory
+// with its callers.
+func cloneHuman(h *Human) *Human {
+	c := *h
+	if h.Birthday != nil {
+		b := *h.Birthday
+		c.Birthday = &b
+	}
+	if h.DeletedAt != nil {
+		d := *h.DeletedAt
+		c.DeletedAt = &d
+	}
+	c.Phones = slices.Clone(h.Phones)
+	c.Emails = slices.Clone(h.Emails)
+	c.Addresses = slices.Clone(h.Addresses)
+	c.URLs = slices.Clone(h.URLs)
+	c.IMs = slices.Clone(h.IMs)
+	c.GroupIDs = slices.Clone(h.GroupIDs)
+	c.Consents = slices.Clone(h.Consents)
+	c.CustomFields = maps.Clone(h.CustomFields)
+	if h.Extra != nil {
+		c.Extra = make(map[string][]byte, len(h.Extra))
+		for k, v := range h.Extra {
+			c.Extra[k] = slices.Clone(v)
+		}
+	}
+	return &c
+}
+
+func getHumanTx(tx *bolt.Tx, id int64) (*Human, error) {
+	v := tx.Bucket(bucketHumans).Get(itob(id))
+	if v == nil {
+		return nil, fmt.Errorf("contact %d: %w", id, ErrNotFound)
+	}
+	var h Human
+	if err := json.Unmarshal(v, &h); err != nil {
+		return nil, fmt.Errorf("store: decoding contact %d: %w", id, err)
+	}
+	return &h, nil
+}
+
+// GetHuman returns the contact with id, live or in the trash (then
+// DeletedAt is set).
+func (s *Store) GetHuman(ctx context.Context, id int64) (*Human, error) {
+	var h *Human
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		h, err = getHumanTx(tx, id)
+		return err
+	})
+	return h, err
+}
+
+// GetHumanByUID returns the contact whose vCard UID is uid.
+func (s *Store) GetHumanByUID(ctx context.Context, uid string) (*Human, error) {
+	var h *Human
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketUIDs).Get([]byte(uid))
+		if v == nil {
+			return fmt.Errorf("contact with UID %q: %w", uid, ErrNotFound)
+		}
+		var err error
+		h, err = getHumanTx(tx, btoi(v))
+		return err
+	})
+	return h, err
+}
+
+// lookups answers validation's existence questions from the transaction.
+func (w *writer) lookups() lookups {
+	return lookups{
+		companyExists: func(id int64) bool { return w.tx.Bucket(bucketCompanies).Get(itob(id)) != nil },
+		groupExists:   func(id int64) bool { return w.tx.Bucket(bucketGroups).Get(itob(id)) != nil },
+		fieldDef: func(key string) (CustomFieldDef, bool) {
+			v := w.tx.Bucket(bucketFieldDefs).Get([]byte(key))
+			if v == nil {
+				return CustomFieldDef{}, false
+			}
+			var d CustomFieldDef
+			if err := json.Unmarshal(v, &d); err != nil {
+				return CustomFieldDef{}, false
+			}
+			return d, true
+		},
+	}
+}
+
+// currentRecord is the index record of id as this transaction sees it.
+func (w *writer) currentRecord(id int64) *indexRecord {
+	for i := len(w.humans) - 1; i >= 0; i-- {
+		if d := w.humans[i]; d.new != nil && d.new.ID == id {
+			return d.new
+		} else if d.old != nil && d.old.ID == id && d.new == nil {
+			return nil
+		}
+	}
+	r, _ := w.s.idx.record(id)
+	return r
+}
+
+// putHuman writes h with a new revision: the contact, its index record,
+// the change-log entry. rec, when not nil, is h's index record computed
+// ahead (bulk imports derive them in parallel); its revision fields are
+// filled in here.
+func (w *writer) putHuman(h *Human, rec *indexRecord) error {
+	old := w.currentRecord(h.ID)
+	rev, err := w.logChange(KindHuman, h.ID, h.DeletedAt != nil)
+	if err != nil {
+		return err
+	}
+	h.Revision = rev
+	h.ETag = etagFor(rev)
+	data, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("store: encoding contact %d: %w", h.ID, err)
+	}
+	if err := w.tx.Bucket(bucketHumans).Put(itob(h.ID), data); err != nil {
+		return fmt.Errorf("store: writing contact %d: %w", h.ID, err)
+	}
+	if rec == nil {
+		rec = newIndexRecord(h, w.s.opts.DefaultRegion)
+	} else {
+		rec.ID, rec.Revision = h.ID, h.Revision
+		rec.CreatedAt, rec.UpdatedAt = h.CreatedAt.UnixNano(), h.UpdatedAt.UnixNano()
+	}
+	if err := w.tx.Bucket(bucketSummaries).Put(itob(h.ID), rec.marshalBinary()); err != nil {
+		return fmt.Errorf("store: writing index of contact %d: %w", h.ID, err)
+	}
+	w.humans = append(w.humans, humanDelta{old: old, new: rec})
+	return nil
+}
+
+// insertHuman assigns h its id, UID and timestamps and writes it.
+func (w *writer) insertHuman(h *Human, rec *indexRecord) error {
+	uids := w.tx.Bucket(bucketUIDs)
+	if h.UID == "" {
+		h.UID = uuid.NewString()
+	} else if uids.Get([]byte(h.UID)) != nil {
+		return &ValidationError{Fields: map[string]string{"uid": fmt.Sprintf("a contact with UID %q exists already", h.UID)}}
+	}
+	seq, err := w.tx.Bucket(bucketHumans).NextSequence()
+	if err != nil {
+		return fmt.Errorf("store: allocating an id: %w", err)
+	}
+	h.ID = int64(seq)
+	if h.CreatedAt.IsZero() {
+		h.CreatedAt = w.now
+	}
+	h.UpdatedAt = w.now
+	h.DeletedAt = nil
+	if err := uids.Put([]byte(h.UID), itob(h.ID)); err != nil {
+		return fmt.Errorf("store: indexing UID: %w", err)
+	}
+	return w.putHuman(h, rec)
+}
+
+// CreateHuman validates h and stores it as a new contact. The store
+// assigns ID, a UID when h has none, timestamps, revision and etag; h
+// itself is not modified. It returns the stored contact.
+func (s *Store) CreateHuman(ctx context.Context, h *Human) (*Human, error) {
+	h = cloneHuman(h)
+	normalizeHuman(h)
+	err := s.update(func(w *writer) error {
+		if err := validateHuman(h, w.lookups()); err != nil {
+			return err
+		}
+		return w.insertHuman(h, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cloneHuman(h), nil
+}
+
+// bulkChunk is how many contacts CreateHumans writes per transaction.
+const bulkChunk = 2000
+
+// CreateHumans stores many new contacts at once, as an import does. Every
+// contact is validated before anything is written; if any is invalid the
+// error is a *ValidationError whose field names are prefixed with the
+// contact's position ("[12].emails[0].address") and nothing is written.
+// The contacts are then written in transactions of a few thousand: a disk
+// failure part way leaves the earlier transactions in place. It returns
+// the new ids, in order.
+func (s *Store) CreateHumans(ctx context.Context, hs []*Human) ([]int64, error) {
+	prepared := make([]*Human, len(hs))
+	for i, h := range hs {
+		prepared[i] = cloneHuman(h)
+		normalizeHuman(prepared[i])
+	}
+	if err := s.validateBatch(prepared); err != nil {
+		return nil, err
+	}
+	recs := s.deriveRecords(prepared)
+	ids := make([]int64, 0, len(hs))
+	for start := 0; start < len(prepared); start += bulkChunk {
+		if err := ctx.Err(); err != nil {
+			return ids, err
+		}
+		end := min(start+bulkChunk, len(prepared))
+		err := s.update(func(w *writer) error {
+			for i := start; i < end; i++ {
+				if err := w.insertHuman(prepared[i], recs[i]); err != nil {
+					if verr, ok := err.(*ValidationError); ok {
+						return prefixFields(verr, i)
+					}
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return ids, err
+		}
+		for i := start; i < end; i++ {
+			ids = append(ids, prepared[i].ID)
+		}
+	}
+	return ids, nil
+}
+
+func (s *Store) validateBatch(hs []*Human) error {
+	all := &ValidationError{}
+	uids := make(map[string]int, len(hs))
+	err := s.view(func(tx *bolt.Tx) error {
+		w := &writer{tx: tx, s: s}
+		lk := w.lookups()
+		for i, h := range hs {
+			if err := validateHuman(h, lk); err != nil {
+				for k, msg := range err.(*ValidationError).Fields {
+					all.Add(fmt.Sprintf("[%d].%s", i, k), msg)
+				}
+			}
+			if h.UID != "" {
+				if j, dup := uids[h.UID]; dup {
+					all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("UID %q is also used by contact [%d]", h.UID, j))
+				} else if tx.Bucket(bucketUIDs).Get([]byte(h.UID)) != nil {
+					all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("a contact with UID %q exists already", h.UID))
+				}
+				uids[h.UID] = i
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return all.OrNil()
+}
+
+// deriveRecords computes the index records of hs on every core: parsing
+// phone numbers and folding names is most of the cost of a bulk insert.
+func (s *Store) deriveRecords(hs []*Human) []*indexRecord {
+	recs := make([]*indexRecord, len(hs))
+	workers := max(1, min(len(hs)/256, 8))
+	var next = make(chan int, workers)
+	done := make(chan struct{})
+	for range workers {
+		go func() {
+			for start := range next {
+				for i := start; i < min(start+256, len(hs)); i++ {
+					recs[i] = newIndexRecord(hs[i], s.opts.DefaultRegion)
+				}
+			}
+			done <- struct{}{}
+		}()
+	}
+	for start := 0; start < len(hs); start += 256 {
+		next <- start
+	}
+	close(next)
+	for range workers {
+		<-done
+	}
+	return recs
+}
+
+func prefixFields(verr *ValidationError, i int) *ValidationError {
+	out := &ValidationError{}
+	for k, msg := range verr.Fields {
+		out.Add(fmt.Sprintf("[%d].%s", i, k), msg)
+	}
+	return out
+}
+
+// liveHuman reads a contact that must be live and, when ifMatch is not
+// empty, at that etag.
+func (w *writer) liveHuman(id int64, ifMatch string) (*Human, error) {
+	h, err := getHumanTx(w.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if h.DeletedAt != nil {
+		return nil, fmt.Errorf("contact %d is in the trash: %w", id, ErrNotFound)
+	}
+	if ifMatch != "" && ifMatch != h.ETag {
+		return nil, fmt.Errorf("contact %d: %w", id, ErrConflict)
+	}
+	return h, nil
+}
+
+// UpdateHuman applies a partial update to a live contact. When ifMatch is
+// not empty it must equal the contact's etag, else ErrConflict and
+// nothing changes.
+func (s *Store) UpdateHuman(ctx context.Context, id int64, p HumanPatch, ifMatch string) (*Human, error) {
+	var out *Human
+	err := s.update(func(w *writer) error {
+		h, err := w.liveHuman(id, ifMatch)
+		if err != nil {
+			return err
+		}
+		applyPatch(h, p)
+		normalizeHuman(h)
+		if err := validateHuman(h, w.lookups()); err != nil {
+			return err
+		}
+		h.UpdatedAt = w.now
+		if err := w.putHuman(h, nil); err != nil {
+			return err
+		}
+		out = h
+		return nil
+	})
+	return out, err
+}
+
+func applyPatch(h *Human, p HumanPatch) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&h.FirstName, p.FirstName)
+	set(&h.LastName, p.LastName)
+	set(&h.DisplayName, p.DisplayName)
+	set(&h.Nickname, p.Nickname)
+	set(&h.Prefix, p.Prefix)
+	set(&h.Suffix, p.Suffix)
+	set(&h.Gender, p.Gender)
+	set(&h.JobTitle, p.JobTitle)
+	set(&h.Department, p.Department)
+	set(&h.Notes, p.Notes)
+	set(&h.Language, p.Language)
+	set(&h.PhotoURL, p.PhotoURL)
+	if p.CompanyID != nil {
+		h.CompanyID = *p.CompanyID
+	}
+	if p.Birthday != nil {
+		h.Birthday = nil
+		if *p.Birthday != nil {
+			b := **p.Birthday
+			h.Birthday = &b
+		}
+	}
+	if p.Source != nil {
+		h.Source = *p.Source
+	}
+	if p.IsFavorite != nil {
+		h.IsFavorite = *p.IsFavorite
+	}
+	if p.Phones != nil {
+		h.Phones = slices.Clone(*p.Phones)
+	}
+	if p.Emails != nil {
+		h.Emails = slices.Clone(*p.Emails)
+	}
+	if p.Addresses != nil {
+		h.Addresses = slices.Clone(*p.Addresses)
+	}
+	if p.URLs != nil {
+		h.URLs = slices.Clone(*p.URLs)
+	}
+	if p.IMs != nil {
+		h.IMs = slices.Clone(*p.IMs)
+	}
+	if p.GroupIDs != nil {
+		h.GroupIDs = slices.Clone(*p.GroupIDs)
+	}
+	if p.CustomFields != nil {
+		h.CustomFields = maps.Clone(*p.CustomFields)
+	}
+	if p.Consents != nil {
+		h.Consents = slices.Clone(*p.Consents)
+	}
+	if p.Extra != nil {
+		h.Extra = maps.Clone(*p.Extra)
+	}
+}
+
+// ToggleFavorite flips a live contact's favourite flag and returns the new
+// value.
+func (s *Store) ToggleFavorite(ctx context.Context, id int64) (bool, error) {
+	var fav bool
+	err := s.update(func(w *writer) error {
+		h, err := w.liveHuman(id, "")
+		if err != nil {
+			return err
+		}
+		h.IsFavorite = !h.IsFavorite
+		h.UpdatedAt = w.now
+		fav = h.IsFavorite
+		return w.putHuman(h, nil)
+	})
+	return fav, err
+}
+
+// TrashHuman moves a live contact to the trash. It can be restored until
+// the trash is purged.
+func (s *Store) TrashHuman(ctx context.Context, id int64, ifMatch string) error {
+	return s.update(func(w *writer) error {
+		h, err := w.liveHuman(id, ifMatch)
+		if err != nil {
+			return err
+		}
+		now := w.now
+		h.DeletedAt = &now
+		h.UpdatedAt = now
+		return w.putHuman(h, nil)
+	})
+}
+
+// RestoreHuman brings a contact back from the trash.
+func (s *Store) RestoreHuman(ctx context.Context, id int64) (*Human, error) {
+	var out *Human
+	err := s.update(func(w *writer) error {
+		h, err := getHumanTx(w.tx, id)
+		if err != nil {
+			return err
+		}
+		if h.DeletedAt == nil {
+			return fmt.Errorf("contact %d is not in the trash: %w", id, ErrNotFound)
+		}
+		h.DeletedAt = nil
+		h.UpdatedAt = w.now
+		// Its company or groups may have been deleted meanwhile.
+		lk := w.lookups()
+		if h.CompanyID != 0 && !lk.companyExists(h.CompanyID) {
+			h.CompanyID = 0
+		}
+		h.GroupIDs = slices.DeleteFunc(h.GroupIDs, func(g int64) bool { return !lk.groupExists(g) })
+		if err := w.putHuman(h, nil); err != nil {
+			return err
+		}
+		out = h
+		return nil
+	})
+	return out, err
+}
+
+// DeleteHuman deletes a contact (live or in the trash) for good, with its
+// photo when no other contact uses it. The change log keeps a tombstone.
+func (s *Store) DeleteHuman(ctx context.Context, id int64) error {
+	return s.update(func(w *writer) error { return w.deleteHuman(id) })
+}
+
+func (w *writer) deleteHuman(id int64) error {
+	h, err := getHumanTx(w.tx, id)
+	if err != nil {
+		return err
+	}
+	old := w.currentRecord(id)
+	if _, err := w.logChange(KindHuman, id, true); err != nil {
+		return err
+	}
+	key := itob(id)
+	for _, b := range [][]byte{bucketHumans, bucketSummaries} {
+		if err := w.tx.Bucket(b).Delete(key); err != nil {
+			return fmt.Errorf("store: deleting contact %d: %w", id, err)
+		}
+	}
+	if err := w.tx.Bucket(bucketUIDs).Delete([]byte(h.UID)); err != nil {
+		return fmt.Errorf("store: deleting contact %d: %w", id, err)
+	}
+	if err := w.releasePhoto(h.PhotoHash); err != nil {
+		return err
+	}
+	w.humans = append(w.humans, humanDelta{old: old})
+	return nil
+}
+
+// PurgeTrash deletes for good every contact that went to the trash before
+// olderThan, and returns how many.
+func (s *Store) PurgeTrash(ctx context.Context, olderThan time.Time) (int, error) {
+	cutoff := olderThan.UnixNano()
+	s.idx.mu.RLock()
+	var ids []int64
+	for id, r := range s.idx.recs {
+		if r.DeletedAt != 0 && r.DeletedAt < cutoff {
+			ids = append(ids, id)
+		}
+	}
+	s.idx.mu.RUnlock()
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	slices.Sort(ids)
+	n := 0
+	err := s.update(func(w *writer) error {
+		n = 0
+		for _, id := range ids {
+			h, err := getHumanTx(w.tx, id)
+			if err != nil || h.DeletedAt == nil {
+				continue // restored or deleted meanwhile
+			}
+			if err := w.deleteHuman(id); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}

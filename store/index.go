@@ -1,0 +1,585 @@
+package store
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// index holds the in-memory view of the book that listing, sorting,
+// filtering and searching read: one indexRecord per contact (live or in
+// the trash), the live contacts in every sort order, and the search
+// postings. It is rebuilt from the summaries bucket on open and updated
+// after every committed write.
+type index struct {
+	mu sync.RWMutex
+
+	recs map[int64]*indexRecord // every contact, live and trashed
+
+	// orders holds the live contacts sorted ascending by each sort key.
+	orders map[SortKey][]*indexRecord
+
+	// Search postings: folded token → contact ids.
+	nameTokens  map[string][]int64
+	otherTokens map[string][]int64
+	// tokenList is every key of nameTokens, otherTokens and
+	// companyTokens, sorted, for prefix lookups.
+	tokenList []string
+
+	companies     map[int64]string            // id → name
+	companyTokens map[string][]int64          // folded token → company ids
+	byCompany     map[int64]map[int64]struct{} // company id → live members
+
+	groups      map[int64]string // id → name
+	groupCounts map[int64]int    // live members per group
+}
+
+func newIndex() *index {
+	ix := &index{
+		recs:          make(map[int64]*indexRecord),
+		orders:        make(map[SortKey][]*indexRecord, len(SortKeys)),
+		nameTokens:    make(map[string][]int64),
+		otherTokens:   make(map[string][]int64),
+		companies:     make(map[int64]string),
+		companyTokens: make(map[string][]int64),
+		byCompany:     make(map[int64]map[int64]struct{}),
+		groups:        make(map[int64]string),
+		groupCounts:   make(map[int64]int),
+	}
+	return ix
+}
+
+// compareBy returns the ascending order of key. Ties are broken by id so
+// every order is total and pages are stable.
+func compareBy(key SortKey) func(a, b *indexRecord) int {
+	switch key {
+	case SortUpdatedAt:
+		return func(a, b *indexRecord) int {
+			return cmp.Or(cmp.Compare(a.UpdatedAt, b.UpdatedAt), cmp.Compare(a.ID, b.ID))
+		}
+	case SortFirstName:
+		return func(a, b *indexRecord) int {
+			return cmp.Or(strings.Compare(a.SortFirst, b.SortFirst), strings.Compare(a.SortLast, b.SortLast), cmp.Compare(a.ID, b.ID))
+		}
+	case SortLastName:
+		return func(a, b *indexRecord) int {
+			return cmp.Or(strings.Compare(a.SortLast, b.SortLast), strings.Compare(a.SortFirst, b.SortFirst), cmp.Compare(a.ID, b.ID))
+		}
+	case SortDisplayName:
+		return func(a, b *indexRecord) int {
+			return cmp.Or(strings.Compare(a.SortDisplay, b.SortDisplay), cmp.Compare(a.ID, b.ID))
+		}
+	default: // SortCreatedAt
+		return func(a, b *indexRecord) int {
+			return cmp.Or(cmp.Compare(a.CreatedAt, b.CreatedAt), cmp.Compare(a.ID, b.ID))
+		}
+	}
+}
+
+// load replaces the whole index with recs, companies and groups. Used on
+// open and after a restore.
+func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups map[int64]string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	fresh := newIndex()
+	fresh.companies = companies
+	fresh.groups = groups
+	for id, name := range companies {
+		for _, t := range words(name) {
+			fresh.companyTokens[t] = append(fresh.companyTokens[t], id)
+		}
+	}
+	live := make([]*indexRecord, 0, len(recs))
+	for _, r := range recs {
+		fresh.recs[r.ID] = r
+		if r.live() {
+			live = append(live, r)
+			fresh.addLiveRefs(r)
+		}
+	}
+	var wg sync.WaitGroup
+	var omu sync.Mutex
+	for _, key := range SortKeys {
+		wg.Go(func() {
+			order := slices.Clone(live)
+			slices.SortFunc(order, compareBy(key))
+			omu.Lock()
+			fresh.orders[key] = order
+			omu.Unlock()
+		})
+	}
+	fresh.rebuildTokenList()
+	wg.Wait()
+	ix.recs, ix.orders = fresh.recs, fresh.orders
+	ix.nameTokens, ix.otherTokens, ix.tokenList = fresh.nameTokens, fresh.otherTokens, fresh.tokenList
+	ix.companies, ix.companyTokens, ix.byCompany = fresh.companies, fresh.companyTokens, fresh.byCompany
+	ix.groups, ix.groupCounts = fresh.groups, fresh.groupCounts
+}
+
+func (ix *index) rebuildTokenList() {
+	list := make([]string, 0, len(ix.nameTokens)+len(ix.otherTokens)+len(ix.companyTokens))
+	for t := range ix.nameTokens {
+		list = append(list, t)
+	}
+	for t := range ix.otherTokens {
+		if _, ok := ix.nameTokens[t]; !ok {
+			list = append(list, t)
+		}
+	}
+	for t := range ix.companyTokens {
+		_, inName := ix.nameTokens[t]
+		_, inOther := ix.otherTokens[t]
+		if !inName && !inOther {
+			list = append(list, t)
+		}
+	}
+	slices.Sort(list)
+	ix.tokenList = list
+}
+
+// addLiveRefs adds r's postings, group counts and company membership;
+// the caller holds the lock and maintains orders itself.
+func (ix *index) addLiveRefs(r *indexRecord) {
+	for _, t := range r.NameTokens {
+		ix.nameTokens[t] = append(ix.nameTokens[t], r.ID)
+	}
+	for _, t := range r.OtherTokens {
+		ix.otherTokens[t] = append(ix.otherTokens[t], r.ID)
+	}
+	for _, g := range r.GroupIDs {
+		ix.groupCounts[g]++
+	}
+	if r.CompanyID != 0 {
+		m := ix.byCompany[r.CompanyID]
+		if m == nil {
+			m = make(map[int64]struct{})
+			ix.byCompany[r.CompanyID] = m
+		}
+		m[r.ID] = struct{}{}
+	}
+}
+
+// removeLiveRefs undoes addLiveRefs and reports the tokens whose postings
+// became empty.
+func (ix *index) removeLiveRefs(r *indexRecord) (emptied []string) {
+	for _, t := range r.NameTokens {
+		if removePosting(ix.nameTokens, t, r.ID) {
+			emptied = append(emptied, t)
+		}
+	}
+	for _, t := range r.OtherTokens {
+		if removePosting(ix.otherTokens, t, r.ID) {
+			emptied = append(emptied, t)
+		}
+	}
+	for _, g := range r.GroupIDs {
+		if ix.groupCounts[g]--; ix.groupCounts[g] <= 0 {
+			delete(ix.groupCounts, g)
+		}
+	}
+	if r.CompanyID != 0 {
+		if m := ix.byCompany[r.CompanyID]; m != nil {
+			delete(m, r.ID)
+			if len(m) == 0 {
+				delete(ix.byCompany, r.CompanyID)
+			}
+		}
+	}
+	return emptied
+}
+
+// removePosting removes id from postings[t] and reports whether the token
+// has no posting left.
+func removePosting(postings map[string][]int64, t string, id int64) bool {
+	ids := postings[t]
+	if i := slices.Index(ids, id); i >= 0 {
+		ids = slices.Delete(ids, i, i+1)
+	}
+	if len(ids) == 0 {
+		delete(postings, t)
+		return true
+	}
+	postings[t] = ids
+	return false
+}
+
+func (ix *index) hasToken(t string) bool {
+	if _, ok := ix.nameTokens[t]; ok {
+		return true
+	}
+	if _, ok := ix.otherTokens[t]; ok {
+		return true
+	}
+	_, ok := ix.companyTokens[t]
+	return ok
+}
+
+func (ix *index) addTokenToList(t string) {
+	i, found := slices.BinarySearch(ix.tokenList, t)
+	if !found {
+		ix.tokenList = slices.Insert(ix.tokenList, i, t)
+	}
+}
+
+func (ix *index) dropTokenFromList(t string) {
+	if ix.hasToken(t) {
+		return
+	}
+	if i, found := slices.BinarySearch(ix.tokenList, t); found {
+		ix.tokenList = slices.Delete(ix.tokenList, i, i+1)
+	}
+}
+
+// humanDelta is one contact changed by a committed transaction: old is
+// its record before (nil when created), new after (nil when deleted for
+// good).
+type humanDelta struct {
+	old, new *indexRecord
+}
+
+// bulkThreshold is the number of changes in one commit above which the
+// sort orders and the token list are rebuilt by one merge pass instead of
+// one binary-search insertion per change.
+const bulkThreshold = 32
+
+// applyHumans updates the index after a commit.
+func (ix *index) applyHumans(deltas []humanDelta) {
+	if len(deltas) == 0 {
+		return
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	bulk := len(deltas) > bulkThreshold
+	touched := make(map[string]struct{})
+	var removed map[int64]struct{}
+	var added []*indexRecord
+	if bulk {
+		removed = make(map[int64]struct{})
+	}
+	for _, d := range deltas {
+		if d.old != nil && d.old.live() {
+			for _, t := range ix.removeLiveRefs(d.old) {
+				touched[t] = struct{}{}
+			}
+			if bulk {
+				removed[d.old.ID] = struct{}{}
+			} else {
+				for _, key := range SortKeys {
+					ix.orders[key] = removeFromOrder(ix.orders[key], d.old, compareBy(key))
+				}
+			}
+		}
+		if d.old != nil {
+			delete(ix.recs, d.old.ID)
+		}
+		if d.new == nil {
+			continue
+		}
+		ix.recs[d.new.ID] = d.new
+		if d.new.live() {
+			ix.addLiveRefs(d.new)
+			if bulk {
+				added = append(added, d.new)
+			} else {
+				for _, key := range SortKeys {
+					ix.orders[key] = insertIntoOrder(ix.orders[key], d.new, compareBy(key))
+				}
+			}
+			for _, t := range d.new.NameTokens {
+				touched[t] = struct{}{}
+			}
+			for _, t := range d.new.OtherTokens {
+				touched[t] = struct{}{}
+			}
+		}
+	}
+	if !bulk {
+		for t := range touched {
+			if ix.hasToken(t) {
+				ix.addTokenToList(t)
+			} else {
+				ix.dropTokenFromList(t)
+			}
+		}
+		return
+	}
+	// A contact written twice in one commit is in added twice, and one
+	// removed in the same commit it was added is in removed: keep only the
+	// version the index now holds.
+	added = slices.DeleteFunc(added, func(r *indexRecord) bool { return ix.recs[r.ID] != r })
+	var wg sync.WaitGroup
+	merged := make([][]*indexRecord, len(SortKeys))
+	for i, key := range SortKeys {
+		order := ix.orders[key]
+		wg.Go(func() { merged[i] = mergeOrder(order, removed, added, compareBy(key)) })
+	}
+	wg.Wait()
+	for i, key := range SortKeys {
+		ix.orders[key] = merged[i]
+	}
+	var newTokens []string
+	gone := make(map[string]struct{})
+	for t := range touched {
+		if !ix.hasToken(t) {
+			gone[t] = struct{}{}
+		} else if _, found := slices.BinarySearch(ix.tokenList, t); !found {
+			newTokens = append(newTokens, t)
+		}
+	}
+	slices.Sort(newTokens)
+	list := ix.tokenList
+	if len(gone) > 0 {
+		list = slices.DeleteFunc(list, func(t string) bool { _, ok := gone[t]; return ok })
+	}
+	ix.tokenList = mergeSorted(list, newTokens, strings.Compare)
+}
+
+// mergeOrder returns order without the removed ids, with added merged in
+// at their places: O(len(order) + k log k) for k added records.
+func mergeOrder(order []*indexRecord, removed map[int64]struct{}, added []*indexRecord, compare func(a, b *indexRecord) int) []*indexRecord {
+	kept := order
+	if len(removed) > 0 {
+		kept = make([]*indexRecord, 0, len(order)+len(added))
+		for _, r := range order {
+			if _, gone := removed[r.ID]; !gone {
+				kept = append(kept, r)
+			}
+		}
+	}
+	sortedAdded := slices.Clone(added)
+	slices.SortFunc(sortedAdded, compare)
+	return mergeSorted(kept, sortedAdded, compare)
+}
+
+// mergeSorted merges two sorted slices into a new sorted slice.
+func mergeSorted[T any](a, b []T, compare func(x, y T) int) []T {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]T, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if compare(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+func insertIntoOrder(order []*indexRecord, r *indexRecord, compare func(a, b *indexRecord) int) []*indexRecord {
+	i, _ := slices.BinarySearchFunc(order, r, compare)
+	return slices.Insert(order, i, r)
+}
+
+func removeFromOrder(order []*indexRecord, r *indexRecord, compare func(a, b *indexRecord) int) []*indexRecord {
+	i, found := slices.BinarySearchFunc(order, r, compare)
+	if found && order[i].ID == r.ID {
+		return slices.Delete(order, i, i+1)
+	}
+	// The record's keys did not match its place (should not happen);
+	// fall back to a scan so the order never keeps a stale entry.
+	if j := slices.IndexFunc(order, func(x *indexRecord) bool { return x.ID == r.ID }); j >= 0 {
+		return slices.Delete(order, j, j+1)
+	}
+	return order
+}
+
+// setCompany records a company's name (name "" with deleted removes it).
+func (ix *index) setCompany(id int64, name string, deleted bool) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if old, ok := ix.companies[id]; ok {
+		for _, t := range words(old) {
+			ids := ix.companyTokens[t]
+			if i := slices.Index(ids, id); i >= 0 {
+				ids = slices.Delete(ids, i, i+1)
+			}
+			if len(ids) == 0 {
+				delete(ix.companyTokens, t)
+				ix.dropTokenFromList(t)
+			} else {
+				ix.companyTokens[t] = ids
+			}
+		}
+		delete(ix.companies, id)
+	}
+	if deleted {
+		return
+	}
+	ix.companies[id] = name
+	for _, t := range words(name) {
+		ix.companyTokens[t] = append(ix.companyTokens[t], id)
+		ix.addTokenToList(t)
+	}
+}
+
+// setGroup records a group's name, or removes it.
+func (ix *index) setGroup(id int64, name string, deleted bool) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if deleted {
+		delete(ix.groups, id)
+		delete(ix.groupCounts, id)
+		return
+	}
+	ix.groups[id] = name
+}
+
+func (ix *index) companyExists(id int64) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	_, ok := ix.companies[id]
+	return ok
+}
+
+func (ix *index) record(id int64) (*indexRecord, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	r, ok := ix.recs[id]
+	return r, ok
+}
+
+func (ix *index) summary(id int64) (Summary, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	r, ok := ix.recs[id]
+	if !ok {
+		return Summary{}, false
+	}
+	return ix.summaryOf(r), true
+}
+
+func (ix *index) summaryOf(r *indexRecord) Summary {
+	s := Summary{
+		ID:           r.ID,
+		DisplayName:  r.DisplayName,
+		CompanyID:    r.CompanyID,
+		CompanyName:  ix.companies[r.CompanyID],
+		JobTitle:     r.JobTitle,
+		PrimaryEmail: r.PrimaryEmail,
+		PrimaryPhone: r.PrimaryPhone,
+		IsFavorite:   r.IsFavorite,
+		HasPhoto:     r.HasPhoto,
+		Source:       r.Source,
+	}
+	if r.DeletedAt != 0 {
+		s.DeletedAt = timeFromNanos(r.DeletedAt)
+	}
+	return s
+}
+
+// Match scores: a search term that equals a name word counts most, a
+// prefix of a name word less, a company, e-mail or phone match least.
+const (
+	scoreNameExact  = 8
+	scoreNamePrefix = 4
+	scoreOther      = 2
+	scorePhone      = 2
+)
+
+// match returns the score of every live contact matching every term of
+// q; nil when q has no searchable term. The caller holds the read lock.
+func (ix *index) match(q string) map[int64]int {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil
+	}
+	if isPhoneQuery(q) {
+		return ix.matchDigits(digitsOnly(q))
+	}
+	terms := words(q)
+	if len(terms) == 0 {
+		return nil
+	}
+	var result map[int64]int
+	for _, term := range terms {
+		scores := ix.matchTerm(term)
+		if result == nil {
+			result = scores
+		} else {
+			for id, sc := range result {
+				if add, ok := scores[id]; ok {
+					result[id] = sc + add
+				} else {
+					delete(result, id)
+				}
+			}
+		}
+		if len(result) == 0 {
+			return result
+		}
+	}
+	return result
+}
+
+// isPhoneQuery reports whether q looks like (part of) a phone number:
+// digits with the usual separators and at least two digits.
+func isPhoneQuery(q string) bool {
+	digits := 0
+	for _, c := range q {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ' ' || c == '+' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
+		default:
+			return false
+		}
+	}
+	return digits >= 2
+}
+
+func (ix *index) matchDigits(d string) map[int64]int {
+	scores := make(map[int64]int)
+	for _, r := range ix.orders[SortCreatedAt] {
+		for _, pd := range r.PhoneDigits {
+			if strings.Contains(pd, d) {
+				scores[r.ID] = scorePhone
+				break
+			}
+		}
+	}
+	// Digits may also be part of a name or an e-mail ("r2d2").
+	for id, sc := range ix.matchTerm(d) {
+		scores[id] = max(scores[id], sc)
+	}
+	return scores
+}
+
+// matchTerm scores the contacts having a token that starts with term.
+func (ix *index) matchTerm(term string) map[int64]int {
+	scores := make(map[int64]int)
+	bump := func(id int64, sc int) {
+		if sc > scores[id] {
+			scores[id] = sc
+		}
+	}
+	start := sort.SearchStrings(ix.tokenList, term)
+	for _, tok := range ix.tokenList[start:] {
+		if !strings.HasPrefix(tok, term) {
+			break
+		}
+		nameScore := scoreNamePrefix
+		if tok == term {
+			nameScore = scoreNameExact
+		}
+		for _, id := range ix.nameTokens[tok] {
+			bump(id, nameScore)
+		}
+		for _, id := range ix.otherTokens[tok] {
+			bump(id, scoreOther)
+		}
+		for _, cid := range ix.companyTokens[tok] {
+			for id := range ix.byCompany[cid] {
+				bump(id, scoreOther)
+			}
+		}
+	}
+	return scores
+}

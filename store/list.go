@@ -1,0 +1,273 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// normalizeQuery fills defaults and validates q.
+func normalizeQuery(q *Query) error {
+	v := &ValidationError{}
+	switch {
+	case q.Page == 0:
+		q.Page = 1
+	case q.Page < 0:
+		v.Add("page", "must be 1 or more")
+	}
+	switch {
+	case q.PerPage == 0:
+		q.PerPage = DefaultPerPage
+	case q.PerPage < 1 || q.PerPage > MaxPerPage:
+		v.Add("per_page", fmt.Sprintf("must be between 1 and %d", MaxPerPage))
+	}
+	q.Q = strings.TrimSpace(q.Q)
+	if q.Sort == "" {
+		q.Sort = SortCreatedAt
+		if q.Q != "" {
+			q.Sort = SortRelevance
+		}
+	}
+	switch {
+	case q.Sort == SortRelevance && q.Q == "":
+		v.Add("sort", "relevance needs a search text (q)")
+	case q.Sort != SortRelevance && !slices.Contains(SortKeys, q.Sort):
+		v.Add("sort", fmt.Sprintf("must be one of created_at, updated_at, first_name, last_name, display_name (got %q)", q.Sort))
+	}
+	q.Order = Order(strings.ToLower(string(q.Order)))
+	if q.Order == "" {
+		q.Order = Asc
+		if q.Sort == SortCreatedAt || q.Sort == SortUpdatedAt || q.Sort == SortRelevance {
+			q.Order = Desc
+		}
+	} else if q.Order != Asc && q.Order != Desc {
+		v.Add("order", fmt.Sprintf("must be asc or desc (got %q)", q.Order))
+	}
+	if q.Source != "" && !q.Source.Valid() {
+		v.Add("source", fmt.Sprintf("must be one of manual, google, hub, carddav, import (got %q)", q.Source))
+	}
+	if q.CompanyID < 0 {
+		v.Add("company_id", "must be a positive id")
+	}
+	if q.GroupID < 0 {
+		v.Add("group_id", "must be a positive id")
+	}
+	return v.OrNil()
+}
+
+// selectRecords returns the records q selects, in q's order, without
+// paging. The caller holds the index read lock.
+func (ix *index) selectRecords(q Query) []*indexRecord {
+	keep := func(r *indexRecord) bool {
+		if q.IsFavorite != nil && r.IsFavorite != *q.IsFavorite {
+			return false
+		}
+		if q.Source != "" && r.Source != q.Source {
+			return false
+		}
+		if q.CompanyID != 0 && r.CompanyID != q.CompanyID {
+			return false
+		}
+		if q.GroupID != 0 && !slices.Contains(r.GroupIDs, q.GroupID) {
+			return false
+		}
+		return true
+	}
+	if q.Trashed {
+		var out []*indexRecord
+		for _, r := range ix.recs {
+			if !r.live() && keep(r) && (q.Q == "" || matchesTrashed(r, q.Q)) {
+				out = append(out, r)
+			}
+		}
+		slices.SortFunc(out, func(a, b *indexRecord) int {
+			return cmp.Or(cmp.Compare(b.DeletedAt, a.DeletedAt), cmp.Compare(a.ID, b.ID))
+		})
+		return out
+	}
+	if q.Q != "" {
+		scores := ix.match(q.Q)
+		out := make([]*indexRecord, 0, len(scores))
+		for id := range scores {
+			if r := ix.recs[id]; r != nil && r.live() && keep(r) {
+				out = append(out, r)
+			}
+		}
+		if q.Sort == SortRelevance {
+			byName := compareBy(SortDisplayName)
+			slices.SortFunc(out, func(a, b *indexRecord) int {
+				// Best first in desc (the default); reversed below for asc.
+				return cmp.Or(cmp.Compare(scores[b.ID], scores[a.ID]), byName(a, b))
+			})
+			if q.Order == Asc {
+				slices.Reverse(out)
+			}
+			return out
+		}
+		slices.SortFunc(out, compareBy(q.Sort))
+		if q.Order == Desc {
+			slices.Reverse(out)
+		}
+		return out
+	}
+	order := ix.orders[q.Sort]
+	filtered := q.IsFavorite != nil || q.Source != "" || q.CompanyID != 0 || q.GroupID != 0
+	out := make([]*indexRecord, 0, len(order))
+	if !filtered {
+		out = append(out, order...)
+	} else {
+		for _, r := range order {
+			if keep(r) {
+				out = append(out, r)
+			}
+		}
+	}
+	if q.Order == Desc {
+		slices.Reverse(out)
+	}
+	return out
+}
+
+// matchesTrashed is the search of the trash: a plain substring test of
+// the folded name, e-mail and phone, since the trash is small and not in
+// the search index.
+func matchesTrashed(r *indexRecord, q string) bool {
+	fq := foldText(q)
+	return strings.Contains(r.SortDisplay, fq) || strings.Contains(foldText(r.PrimaryEmail), fq) ||
+		(digitsOnly(q) != "" && strings.Contains(digitsOnly(r.PrimaryPhone), digitsOnly(q)))
+}
+
+// pageOf returns the ids of page q.Page of the selection, and the total.
+func (ix *index) pageOf(q Query) (ids []int64, total int) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if q.Q == "" && !q.Trashed && q.IsFavorite == nil && q.Source == "" && q.CompanyID == 0 && q.GroupID == 0 {
+		// The common case: a page straight out of a sort order.
+		order := ix.orders[q.Sort]
+		total = len(order)
+		start := (q.Page - 1) * q.PerPage
+		for i := start; i < start+q.PerPage && i < total; i++ {
+			j := i
+			if q.Order == Desc {
+				j = total - 1 - i
+			}
+			ids = append(ids, order[j].ID)
+		}
+		return ids, total
+	}
+	recs := ix.selectRecords(q)
+	total = len(recs)
+	start := (q.Page - 1) * q.PerPage
+	for i := start; i < start+q.PerPage && i < total; i++ {
+		ids = append(ids, recs[i].ID)
+	}
+	return ids, total
+}
+
+// ListHumans returns one page of the contacts q selects, with the Hub
+// API's pagination numbers.
+func (s *Store) ListHumans(ctx context.Context, q Query) (Page, error) {
+	if err := normalizeQuery(&q); err != nil {
+		return Page{}, err
+	}
+	ids, total := s.idx.pageOf(q)
+	humans, err := s.getHumans(ids)
+	if err != nil {
+		return Page{}, err
+	}
+	return Page{
+		Humans:     humans,
+		Page:       q.Page,
+		PerPage:    q.PerPage,
+		Total:      total,
+		TotalPages: (total + q.PerPage - 1) / q.PerPage,
+	}, nil
+}
+
+// getHumans reads the contacts with ids in one transaction, skipping any
+// deleted since the ids were chosen.
+func (s *Store) getHumans(ids []int64) ([]*Human, error) {
+	humans := make([]*Human, 0, len(ids))
+	err := s.view(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			h, err := getHumanTx(tx, id)
+			if err != nil {
+				if isNotFound(err) {
+					continue
+				}
+				return err
+			}
+			humans = append(humans, h)
+		}
+		return nil
+	})
+	return humans, err
+}
+
+// QueryIDs returns the ids of every contact q selects, in q's order;
+// Page and PerPage are ignored. A window's virtual list reads these and
+// then one Summary per visible row.
+func (s *Store) QueryIDs(ctx context.Context, q Query) ([]int64, error) {
+	q.Page, q.PerPage = 1, 1
+	if err := normalizeQuery(&q); err != nil {
+		return nil, err
+	}
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	recs := s.idx.selectRecords(q)
+	ids := make([]int64, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	return ids, nil
+}
+
+// Summary returns the list-row data of a contact, from memory.
+func (s *Store) Summary(id int64) (Summary, bool) { return s.idx.summary(id) }
+
+// Search finds live contacts whose names, nickname, company, e-mail
+// addresses or phone digits match q, best matches first. Every word of q
+// must match the start of a word of the contact ("zoe" finds "Zoë",
+// "nunez" finds "Núñez"); a run of digits matches anywhere in a phone
+// number ("0612" finds "+33 6 12 34 56 78").
+func (s *Store) Search(ctx context.Context, q string, limit int) ([]*Human, error) {
+	ids, err := s.SearchIDs(ctx, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	return s.getHumans(ids)
+}
+
+// SearchIDs is Search returning only ids.
+func (s *Store) SearchIDs(ctx context.Context, q string, limit int) ([]int64, error) {
+	v := &ValidationError{}
+	q = strings.TrimSpace(q)
+	if utf8.RuneCountInString(q) < MinSearchLength {
+		v.Add("q", fmt.Sprintf("must be at least %d characters", MinSearchLength))
+	}
+	switch {
+	case limit == 0:
+		limit = DefaultSearchLimit
+	case limit < 1 || limit > MaxSearchLimit:
+		v.Add("limit", fmt.Sprintf("must be between 1 and %d", MaxSearchLimit))
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	s.idx.mu.RLock()
+	recs := s.idx.selectRecords(Query{Q: q, Sort: SortRelevance, Order: Desc})
+	s.idx.mu.RUnlock()
+	if len(recs) > limit {
+		recs = recs[:limit]
+	}
+	ids := make([]int64, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	return ids, nil
+}

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// MaxPhotoSize is the largest photo the store accepts.
+const MaxPhotoSize = 10 << 20
+
+// Photo records are: reference count (8 bytes), media type length (1
+// byte), media type, image bytes. Photos are keyed by the hex SHA-256 of
+// their bytes, so two contacts with the same picture share one record.
+
+// SetPhoto stores data as the photo of a live contact; nil data removes
+// the photo. The media type is sniffed from the bytes when empty; only
+// JPEG, PNG, GIF and WebP are accepted.
+func (s *Store) SetPhoto(ctx context.Context, id int64, data []byte, mediaType string) (*Human, error) {
+	var hash string
+	if data != nil {
+		sniffed := http.DetectContentType(data)
+		switch {
+		case len(data) > MaxPhotoSize:
+			return nil, &ValidationError{Fields: map[string]string{"photo": fmt.Sprintf("is larger than %d MB", MaxPhotoSize>>20)}}
+		case !strings.HasPrefix(sniffed, "image/") || sniffed == "image/x-icon" || sniffed == "image/bmp":
+			return nil, &ValidationError{Fields: map[string]string{"photo": "is not a JPEG, PNG, GIF or WebP image"}}
+		}
+		mediaType = sniffed
+		sum := sha256.Sum256(data)
+		hash = hex.EncodeToString(sum[:])
+	}
+	var out *Human
+	err := s.update(func(w *writer) error {
+		h, err := w.liveHuman(id, "")
+		if err != nil {
+			return err
+		}
+		if h.PhotoHash == hash {
+			out = h
+			return nil
+		}
+		if hash != "" {
+			if err := w.retainPhoto(hash, mediaType, data); err != nil {
+				return err
+			}
+		}
+		if err := w.releasePhoto(h.PhotoHash); err != nil {
+			return err
+		}
+		h.PhotoHash, h.PhotoType = hash, mediaType
+		h.UpdatedAt = w.now
+		if err := w.putHuman(h, nil); err != nil {
+			return err
+		}
+		out = h
+		return nil
+	})
+	return out, err
+}
+
+func (w *writer) retainPhoto(hash, mediaType string, data []byte) error {
+	b := w.tx.Bucket(bucketPhotos)
+	if v := b.Get([]byte(hash)); len(v) >= 8 {
+		rec := append([]byte(nil), v...)
+		binary.BigEndian.PutUint64(rec, binary.BigEndian.Uint64(rec)+1)
+		return b.Put([]byte(hash), rec)
+	}
+	if len(mediaType) > 255 {
+		mediaType = mediaType[:255]
+	}
+	rec := make([]byte, 0, 9+len(mediaType)+len(data))
+	rec = binary.BigEndian.AppendUint64(rec, 1)
+	rec = append(rec, byte(len(mediaType)))
+	rec = append(rec, mediaType...)
+	rec = append(rec, data...)
+	if err := b.Put([]byte(hash), rec); err != nil {
+		return fmt.Errorf("store: writing photo: %w", err)
+	}
+	return nil
+}
+
+func (w *writer) releasePhoto(hash string) error {
+	if hash == "" {
+		return nil
+	}
+	b := w.tx.Bucket(bucketPhotos)
+	v := b.Get([]byte(hash))
+	if len(v) < 8 {
+		return nil
+	}
+	if n := binary.BigEndian.Uint64(v); n > 1 {
+		rec := append([]byte(nil), v...)
+		binary.BigEndian.PutUint64(rec, n-1)
+		return b.Put([]byte(hash), rec)
+	}
+	if err := b.Delete([]byte(hash)); err != nil {
+		return fmt.Errorf("store: deleting photo: %w", err)
+	}
+	return nil
+}
+
+// Photo returns the bytes and media type of the photo with hash.
+func (s *Store) Photo(ctx context.Context, hash string) ([]byte, string, error) {
+	var data []byte
+	var mediaType string
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketPhotos).Get([]byte(hash))
+		if len(v) < 9 || len(v) < 9+int(v[8]) {
+			return fmt.Errorf("photo %s: %w", hash, ErrNotFound)
+		}
+		n := int(v[8])
+		mediaType = string(v[9 : 9+n])
+		data = append([]byte(nil), v[9+n:]...)
+		return nil
+	})
+	return data, mediaType, err
+}

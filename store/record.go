@@ -1,0 +1,311 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// indexRecord is everything the in-memory indexes need to know about one
+// contact: sort keys, filter fields, search tokens and the list-row text.
+// It is derived from a Human when the Human is written and persisted in
+// the summaries bucket, so that opening the store reads these compact
+// records instead of decoding every contact (and parsing every phone
+// number) again.
+type indexRecord struct {
+	ID        int64
+	Revision  uint64
+	CreatedAt int64 // unix nanoseconds
+	UpdatedAt int64
+	DeletedAt int64 // 0 while live
+
+	IsFavorite bool
+	HasPhoto   bool
+	HasPhone   bool
+	HasEmail   bool
+	Source     Source
+	CompanyID  int64
+	GroupIDs   []int64
+
+	BirthYear, BirthMonth, BirthDay int
+
+	DisplayName  string // as shown: explicit or derived
+	JobTitle     string
+	PrimaryEmail string
+	PrimaryPhone string
+
+	// Folded sort keys: lower case, accent free.
+	SortFirst   string
+	SortLast    string
+	SortDisplay string
+
+	NameTokens  []string // folded words of the names and nickname
+	OtherTokens []string // folded pieces of the e-mail addresses
+	PhoneDigits []string // digit strings of the phone numbers
+}
+
+func (r *indexRecord) live() bool { return r.DeletedAt == 0 }
+
+// newIndexRecord derives the index record of h; region is the default
+// phone region for numbers written without a country code.
+func newIndexRecord(h *Human, region string) *indexRecord {
+	r := &indexRecord{
+		ID:          h.ID,
+		Revision:    h.Revision,
+		CreatedAt:   h.CreatedAt.UnixNano(),
+		UpdatedAt:   h.UpdatedAt.UnixNano(),
+		IsFavorite:  h.IsFavorite,
+		HasPhoto:    h.PhotoHash != "" || h.PhotoURL != "",
+		HasPhone:    len(h.Phones) > 0,
+		HasEmail:    len(h.Emails) > 0,
+		Source:      h.Source,
+		CompanyID:   h.CompanyID,
+		GroupIDs:    append([]int64(nil), h.GroupIDs...),
+		DisplayName: h.Name(),
+		JobTitle:    h.JobTitle,
+	}
+	if h.DeletedAt != nil {
+		r.DeletedAt = h.DeletedAt.UnixNano()
+	}
+	if h.Birthday != nil {
+		r.BirthYear, r.BirthMonth, r.BirthDay = h.Birthday.Year, h.Birthday.Month, h.Birthday.Day
+	}
+	if e := h.PrimaryEmail(); e != nil {
+		r.PrimaryEmail = e.Address
+	}
+	if p := h.PrimaryPhone(); p != nil {
+		r.PrimaryPhone = p.Number
+	}
+	r.SortDisplay = foldText(r.DisplayName)
+	r.SortFirst = r.SortDisplay
+	if h.FirstName != "" {
+		r.SortFirst = foldText(h.FirstName)
+	}
+	r.SortLast = r.SortDisplay
+	if h.LastName != "" {
+		r.SortLast = foldText(h.LastName)
+	}
+	r.NameTokens = uniqueStrings(words(strings.Join([]string{
+		h.FirstName, h.LastName, r.DisplayName, h.Nickname,
+	}, " ")))
+	var other []string
+	for _, e := range h.Emails {
+		other = append(other, emailTokens(e.Address)...)
+	}
+	r.OtherTokens = uniqueStrings(other)
+	var digits []string
+	for _, p := range h.Phones {
+		digits = append(digits, phoneDigits(p.Number, region)...)
+	}
+	r.PhoneDigits = uniqueStrings(digits)
+	return r
+}
+
+func uniqueStrings(in []string) []string {
+	if len(in) < 2 {
+		return in
+	}
+	seen := make(map[string]struct{}, len(in))
+	out := in[:0]
+	for _, s := range in {
+		if _, ok := seen[s]; ok || s == "" {
+			continue
+		}
+		seen[s] = struct{}{}
+		out = append(out, s)
+	}
+	return out
+}
+
+// recordFormat is the version byte of the binary index record encoding.
+// Bump it (and add a migration that rebuilds the summaries) when the
+// layout changes.
+const recordFormat = 1
+
+const (
+	flagFavorite = 1 << iota
+	flagPhoto
+	flagPhone
+	flagEmail
+)
+
+// marshalBinary encodes r compactly: a format byte, varints and
+// length-prefixed strings. Decoding 100,000 of these is what opening the
+// store costs, so it avoids reflection.
+func (r *indexRecord) marshalBinary() []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, recordFormat)
+	b = binary.AppendVarint(b, r.ID)
+	b = binary.AppendUvarint(b, r.Revision)
+	b = binary.AppendVarint(b, r.CreatedAt)
+	b = binary.AppendVarint(b, r.UpdatedAt)
+	b = binary.AppendVarint(b, r.DeletedAt)
+	var flags byte
+	if r.IsFavorite {
+		flags |= flagFavorite
+	}
+	if r.HasPhoto {
+		flags |= flagPhoto
+	}
+	if r.HasPhone {
+		flags |= flagPhone
+	}
+	if r.HasEmail {
+		flags |= flagEmail
+	}
+	b = append(b, flags)
+	b = appendString(b, string(r.Source))
+	b = binary.AppendVarint(b, r.CompanyID)
+	b = binary.AppendUvarint(b, uint64(len(r.GroupIDs)))
+	for _, g := range r.GroupIDs {
+		b = binary.AppendVarint(b, g)
+	}
+	b = binary.AppendVarint(b, int64(r.BirthYear))
+	b = binary.AppendVarint(b, int64(r.BirthMonth))
+	b = binary.AppendVarint(b, int64(r.BirthDay))
+	for _, s := range []string{r.DisplayName, r.JobTitle, r.PrimaryEmail, r.PrimaryPhone, r.SortFirst, r.SortLast, r.SortDisplay} {
+		b = appendString(b, s)
+	}
+	for _, list := range [][]string{r.NameTokens, r.OtherTokens, r.PhoneDigits} {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		for _, s := range list {
+			b = appendString(b, s)
+		}
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+var errBadRecord = errors.New("store: corrupt index record")
+
+// recordDecoder reads the fields marshalBinary wrote, remembering the
+// first error so the caller checks once.
+type recordDecoder struct {
+	b   []byte
+	err error
+}
+
+func (d *recordDecoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errBadRecord
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *recordDecoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errBadRecord
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *recordDecoder) byte() byte {
+	if d.err != nil || len(d.b) == 0 {
+		d.err = errBadRecord
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *recordDecoder) string() string {
+	n := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errBadRecord
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *recordDecoder) strings() []string {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errBadRecord
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = d.string()
+	}
+	return out
+}
+
+func unmarshalIndexRecord(b []byte) (*indexRecord, error) {
+	d := &recordDecoder{b: b}
+	if v := d.byte(); d.err == nil && v != recordFormat {
+		return nil, fmt.Errorf("store: index record format %d, want %d", v, recordFormat)
+	}
+	r := &indexRecord{}
+	r.ID = d.varint()
+	r.Revision = d.uvarint()
+	r.CreatedAt = d.varint()
+	r.UpdatedAt = d.varint()
+	r.DeletedAt = d.varint()
+	flags := d.byte()
+	r.IsFavorite = flags&flagFavorite != 0
+	r.HasPhoto = flags&flagPhoto != 0
+	r.HasPhone = flags&flagPhone != 0
+	r.HasEmail = flags&flagEmail != 0
+	r.Source = Source(d.string())
+	r.CompanyID = d.varint()
+	if n := d.uvarint(); n > 0 && d.err == nil {
+		if n > uint64(len(d.b)) {
+			return nil, errBadRecord
+		}
+		r.GroupIDs = make([]int64, n)
+		for i := range r.GroupIDs {
+			r.GroupIDs[i] = d.varint()
+		}
+	}
+	r.BirthYear = clampInt(d.varint())
+	r.BirthMonth = clampInt(d.varint())
+	r.BirthDay = clampInt(d.varint())
+	r.DisplayName = d.string()
+	r.JobTitle = d.string()
+	r.PrimaryEmail = d.string()
+	r.PrimaryPhone = d.string()
+	r.SortFirst = d.string()
+	r.SortLast = d.string()
+	r.SortDisplay = d.string()
+	r.NameTokens = d.strings()
+	r.OtherTokens = d.strings()
+	r.PhoneDigits = d.strings()
+	if d.err != nil {
+		return nil, d.err
+	}
+	return r, nil
+}
+
+func clampInt(v int64) int {
+	if v > math.MaxInt32 || v < math.MinInt32 {
+		return 0
+	}
+	return int(v)
+}
