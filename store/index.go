@@ -57,25 +57,57 @@ func compareBy(key SortKey) func(a, b *indexRecord) int {
 	switch key {
 	case SortUpdatedAt:
 		return func(a, b *indexRecord) int {
-			return cmp.Or(cmp.Compare(a.UpdatedAt, b.UpdatedAt), cmp.Compare(a.ID, b.ID))
+			if a.UpdatedAt != b.UpdatedAt {
+				return cmp.Compare(a.UpdatedAt, b.UpdatedAt)
+			}
+			return cmp.Compare(a.ID, b.ID)
 		}
 	case SortFirstName:
 		return func(a, b *indexRecord) int {
-			return cmp.Or(strings.Compare(a.SortFirst, b.SortFirst), strings.Compare(a.SortLast, b.SortLast), cmp.Compare(a.ID, b.ID))
+			if c := compareKey(a.prefixFirst, b.prefixFirst, a.SortFirst, b.SortFirst); c != 0 {
+				return c
+			}
+			if c := compareKey(a.prefixLast, b.prefixLast, a.SortLast, b.SortLast); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
 		}
 	case SortLastName:
 		return func(a, b *indexRecord) int {
-			return cmp.Or(strings.Compare(a.SortLast, b.SortLast), strings.Compare(a.SortFirst, b.SortFirst), cmp.Compare(a.ID, b.ID))
+			if c := compareKey(a.prefixLast, b.prefixLast, a.SortLast, b.SortLast); c != 0 {
+				return c
+			}
+			if c := compareKey(a.prefixFirst, b.prefixFirst, a.SortFirst, b.SortFirst); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
 		}
 	case SortDisplayName:
-		return func(a, b *indexRecord) int {
-			return cmp.Or(strings.Compare(a.SortDisplay, b.SortDisplay), cmp.Compare(a.ID, b.ID))
-		}
+		return compareDisplay
 	default: // SortCreatedAt
 		return func(a, b *indexRecord) int {
-			return cmp.Or(cmp.Compare(a.CreatedAt, b.CreatedAt), cmp.Compare(a.ID, b.ID))
+			if a.CreatedAt != b.CreatedAt {
+				return cmp.Compare(a.CreatedAt, b.CreatedAt)
+			}
+			return cmp.Compare(a.ID, b.ID)
 		}
 	}
+}
+
+func compareDisplay(a, b *indexRecord) int {
+	if c := compareKey(a.prefixDisplay, b.prefixDisplay, a.SortDisplay, b.SortDisplay); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// compareKey compares two sort keys by their cached prefixes, and by the
+// whole strings only when the prefixes are equal.
+func compareKey(pa, pb uint64, a, b string) int {
+	if pa != pb {
+		return cmp.Compare(pa, pb)
+	}
+	return strings.Compare(a, b)
 }
 
 // load replaces the whole index with recs, companies and groups. Used on
@@ -92,26 +124,34 @@ func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups ma
 		}
 	}
 	live := make([]*indexRecord, 0, len(recs))
+	fresh.recs = make(map[int64]*indexRecord, len(recs))
 	for _, r := range recs {
 		fresh.recs[r.ID] = r
 		if r.live() {
 			live = append(live, r)
-			fresh.addLiveRefs(r)
 		}
 	}
+	// Sort the orders on the other cores while this one builds the
+	// search postings.
 	var wg sync.WaitGroup
-	var omu sync.Mutex
-	for _, key := range SortKeys {
+	orders := make([][]*indexRecord, len(SortKeys))
+	for i, key := range SortKeys {
 		wg.Go(func() {
 			order := slices.Clone(live)
 			slices.SortFunc(order, compareBy(key))
-			omu.Lock()
-			fresh.orders[key] = order
-			omu.Unlock()
+			orders[i] = order
 		})
+	}
+	fresh.nameTokens = make(map[string][]int64, len(live)/2)
+	fresh.otherTokens = make(map[string][]int64, len(live))
+	for _, r := range live {
+		fresh.addLiveRefs(r)
 	}
 	fresh.rebuildTokenList()
 	wg.Wait()
+	for i, key := range SortKeys {
+		fresh.orders[key] = orders[i]
+	}
 	ix.recs, ix.orders = fresh.recs, fresh.orders
 	ix.nameTokens, ix.otherTokens, ix.tokenList = fresh.nameTokens, fresh.otherTokens, fresh.tokenList
 	ix.companies, ix.companyTokens, ix.byCompany = fresh.companies, fresh.companyTokens, fresh.byCompany

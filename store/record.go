@@ -41,6 +41,8 @@ type indexRecord struct {
 	SortLast    string
 	SortDisplay string
 
+	prefixFirst, prefixLast, prefixDisplay uint64 // see setSortPrefixes
+
 	NameTokens  []string // folded words of the names and nickname
 	OtherTokens []string // folded pieces of the e-mail addresses
 	PhoneDigits []string // digit strings of the phone numbers
@@ -100,6 +102,7 @@ func newIndexRecord(h *Human, region string) *indexRecord {
 		digits = append(digits, phoneDigits(p.Number, region)...)
 	}
 	r.PhoneDigits = uniqueStrings(digits)
+	r.setSortPrefixes()
 	return r
 }
 
@@ -185,9 +188,12 @@ func appendString(b []byte, s string) []byte {
 var errBadRecord = errors.New("store: corrupt index record")
 
 // recordDecoder reads the fields marshalBinary wrote, remembering the
-// first error so the caller checks once.
+// first error so the caller checks once. Strings are cut from one copy of
+// the whole record, so a record costs one allocation for all its text.
 type recordDecoder struct {
 	b   []byte
+	s   string // the same bytes as b
+	off int
 	err error
 }
 
@@ -195,12 +201,12 @@ func (d *recordDecoder) varint() int64 {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b)
+	v, n := binary.Varint(d.b[d.off:])
 	if n <= 0 {
 		d.err = errBadRecord
 		return 0
 	}
-	d.b = d.b[n:]
+	d.off += n
 	return v
 }
 
@@ -208,22 +214,22 @@ func (d *recordDecoder) uvarint() uint64 {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(d.b)
+	v, n := binary.Uvarint(d.b[d.off:])
 	if n <= 0 {
 		d.err = errBadRecord
 		return 0
 	}
-	d.b = d.b[n:]
+	d.off += n
 	return v
 }
 
 func (d *recordDecoder) byte() byte {
-	if d.err != nil || len(d.b) == 0 {
+	if d.err != nil || d.off >= len(d.b) {
 		d.err = errBadRecord
 		return 0
 	}
-	c := d.b[0]
-	d.b = d.b[1:]
+	c := d.b[d.off]
+	d.off++
 	return c
 }
 
@@ -232,18 +238,18 @@ func (d *recordDecoder) string() string {
 	if d.err != nil {
 		return ""
 	}
-	if n > uint64(len(d.b)) {
+	if n > uint64(len(d.b)-d.off) {
 		d.err = errBadRecord
 		return ""
 	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
+	str := d.s[d.off : d.off+int(n)]
+	d.off += int(n)
+	return str
 }
 
 func (d *recordDecoder) strings() []string {
 	n := d.uvarint()
-	if d.err != nil || n > uint64(len(d.b)) {
+	if d.err != nil || n > uint64(len(d.b)-d.off) {
 		d.err = errBadRecord
 		return nil
 	}
@@ -258,7 +264,7 @@ func (d *recordDecoder) strings() []string {
 }
 
 func unmarshalIndexRecord(b []byte) (*indexRecord, error) {
-	d := &recordDecoder{b: b}
+	d := &recordDecoder{b: b, s: string(b)}
 	if v := d.byte(); d.err == nil && v != recordFormat {
 		return nil, fmt.Errorf("store: index record format %d, want %d", v, recordFormat)
 	}
@@ -276,7 +282,7 @@ func unmarshalIndexRecord(b []byte) (*indexRecord, error) {
 	r.Source = Source(d.string())
 	r.CompanyID = d.varint()
 	if n := d.uvarint(); n > 0 && d.err == nil {
-		if n > uint64(len(d.b)) {
+		if n > uint64(len(d.b)-d.off) {
 			return nil, errBadRecord
 		}
 		r.GroupIDs = make([]int64, n)
@@ -300,7 +306,24 @@ func unmarshalIndexRecord(b []byte) (*indexRecord, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	r.setSortPrefixes()
 	return r, nil
+}
+
+// setSortPrefixes caches the first eight bytes of each sort key as a
+// number, so that sorting 100,000 records mostly compares integers.
+func (r *indexRecord) setSortPrefixes() {
+	r.prefixFirst = keyPrefix(r.SortFirst)
+	r.prefixLast = keyPrefix(r.SortLast)
+	r.prefixDisplay = keyPrefix(r.SortDisplay)
+}
+
+// keyPrefix is s's first eight bytes, big-endian, zero-padded: ordering
+// by it agrees with strings.Compare wherever two prefixes differ.
+func keyPrefix(s string) uint64 {
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 func clampInt(v int64) int {

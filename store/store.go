@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,15 +133,9 @@ func (s *Store) loadFrom(db *bolt.DB) error {
 	var rev uint64
 	err := db.View(func(tx *bolt.Tx) error {
 		rev = getUint(tx.Bucket(bucketMeta), keyRevision)
-		sb := tx.Bucket(bucketSummaries)
-				if err := sb.ForEach(func(k, v []byte) error {
-			r, err := unmarshalIndexRecord(v)
-			if err != nil {
-				return fmt.Errorf("contact %d: %w", btoi(k), err)
-			}
-			recs = append(recs, r)
-			return nil
-		}); err != nil {
+		var err error
+		recs, err = decodeRecords(tx.Bucket(bucketSummaries))
+		if err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketCompanies).ForEach(func(k, v []byte) error {
@@ -168,6 +163,36 @@ func (s *Store) loadFrom(db *bolt.DB) error {
 	s.idx.load(recs, companies, groups)
 	s.revision.Store(rev)
 	return nil
+}
+
+// decodeRecords decodes every index record of the summaries bucket, on
+// every core: it is most of what opening a large book costs.
+func decodeRecords(b *bolt.Bucket) ([]*indexRecord, error) {
+	var raw [][]byte // valid for the transaction's lifetime
+	if err := b.ForEach(func(_, v []byte) error {
+		raw = append(raw, v)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	recs := make([]*indexRecord, len(raw))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(raw)/1024))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(raw); i += workers {
+				r, err := unmarshalIndexRecord(raw[i])
+				if err != nil {
+					errs[w] = fmt.Errorf("index record %d: %w", i, err)
+					return
+				}
+				recs[i] = r
+			}
+		})
+	}
+	wg.Wait()
+	return recs, errors.Join(errs...)
 }
 
 // Close closes the file. Subscriber channels are closed.

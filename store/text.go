@@ -23,7 +23,14 @@ import (
 // non-spacing marks (unicode.Mn, what runes.Remove(runes.In(unicode.Mn))
 // does), lower-casing and a small table for the letters that do not
 // decompose (ø, ł, đ, ß, æ, œ, þ, ı, ...), done in one pass instead of a
-// transform.Chain, which allocates its buffers on every call.
+// transform.Chain, which allocates its buffers on every call. So Hangul
+// syllables become their jamo, as NFKD has it (a half-typed syllable
+// still matches as a prefix), and Devanagari loses its non-spacing vowel
+// signs and anusvara, in the index and the query alike. Invalid UTF-8
+// bytes become U+FFFD.
+//
+// Pure ASCII costs no allocation when already in lower case and one
+// otherwise; other text one allocation for names of up to ~56 bytes.
 func foldText(s string) string {
 	// Fast path: pure ASCII needs lower-casing only, and nothing at all
 	// when it has no upper-case letter.

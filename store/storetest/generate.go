@@ -185,7 +185,10 @@ func (g *generator) human(ngroups int) *store.Human {
 		h.DisplayName = h.LastName + " " + h.FirstName
 	}
 	if g.pct(70) {
-		h.Gender = map[bool]string{true: "female", false: "male"}[female]
+		h.Gender = "male"
+		if female {
+			h.Gender = "female"
+		}
 	} else if g.pct(3) {
 		h.Gender = pick(g, []string{"other", "unknown"})
 	}
