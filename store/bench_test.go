@@ -259,4 +259,3 @@ func BenchmarkUpdate(b *testing.B) {
 		}
 	}
 }
-

@@ -28,8 +28,8 @@ type index struct {
 	// companyTokens, sorted, for prefix lookups.
 	tokenList []string
 
-	companies     map[int64]string            // id → name
-	companyTokens map[string][]int64          // folded token → company ids
+	companies     map[int64]string             // id → name
+	companyTokens map[string][]int64           // folded token → company ids
 	byCompany     map[int64]map[int64]struct{} // company id → live members
 
 	groups      map[int64]string // id → name

@@ -110,16 +110,16 @@ type Human struct {
 	ID  int64  `json:"id"`
 	UID string `json:"uid"`
 
-	FirstName   string `json:"first_name,omitempty"`
-	LastName    string `json:"last_name,omitempty"`
-	DisplayName string `json:"display_name,omitempty"`
-	Nickname    string `json:"nickname,omitempty"`
-	Prefix      string `json:"prefix,omitempty"`
-	Suffix      string `json:"suffix,omitempty"`
-	Gender      string `json:"gender,omitempty"`
-	JobTitle    string `json:"job_title,omitempty"`
-	Department  string `json:"department,omitempty"`
-	CompanyID   int64  `json:"company_id,omitempty"`
+	FirstName   string    `json:"first_name,omitempty"`
+	LastName    string    `json:"last_name,omitempty"`
+	DisplayName string    `json:"display_name,omitempty"`
+	Nickname    string    `json:"nickname,omitempty"`
+	Prefix      string    `json:"prefix,omitempty"`
+	Suffix      string    `json:"suffix,omitempty"`
+	Gender      string    `json:"gender,omitempty"`
+	JobTitle    string    `json:"job_title,omitempty"`
+	Department  string    `json:"department,omitempty"`
+	CompanyID   int64     `json:"company_id,omitempty"`
 	Birthday    *Birthday `json:"birthday,omitempty"`
 	Notes       string    `json:"notes,omitempty"`
 	Language    string    `json:"language,omitempty"`

@@ -101,7 +101,7 @@ type Stats struct {
 type Upcoming struct {
 	ID          int64     `json:"id"`
 	DisplayName string    `json:"display_name"`
-	Date        time.Time `json:"date"`           // the next occurrence
+	Date        time.Time `json:"date"`          // the next occurrence
 	Age         int       `json:"age,omitempty"` // the age reached, when the year is known
 }
 

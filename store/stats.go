@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 	"time"
-
 )
 
 // upcomingDays is how far ahead Stats looks for birthdays.
@@ -80,4 +79,3 @@ func nextBirthday(today time.Time, month, day int) time.Time {
 	}
 	return time.Date(today.Year()+1, time.Month(month), day, 0, 0, 0, 0, today.Location())
 }
-

@@ -91,9 +91,9 @@ func TestCreateGetAndPersist(t *testing.T) {
 	}
 	in := &Human{
 		FirstName: "  Zoë ", LastName: "Núñez", JobTitle: "Engineer",
-		Birthday: &Birthday{Month: 5, Day: 20},
-		Phones:   []Phone{{Number: "+33 6 12 34 56 78", Type: "Mobile", IsPrimary: true}},
-		Emails:   []Email{{Address: "zoe@example.org", Type: "work"}},
+		Birthday:     &Birthday{Month: 5, Day: 20},
+		Phones:       []Phone{{Number: "+33 6 12 34 56 78", Type: "Mobile", IsPrimary: true}},
+		Emails:       []Email{{Address: "zoe@example.org", Type: "work"}},
 		CustomFields: map[string]string{"shoe_size": "38"},
 		Extra:        map[string][]byte{"vcard": []byte("X-FOO:bar")},
 	}
