@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -34,6 +33,13 @@ type index struct {
 
 	groups      map[int64]string // id → name
 	groupCounts map[int64]int    // live members per group
+
+	favorites    int            // live favourites
+	sourceCounts map[Source]int // live contacts per source
+
+	blobHolder // phone digits for digit searches, rebuilt lazily
+
+	maxID int64 // the largest contact id ever indexed
 }
 
 func newIndex() *index {
@@ -47,6 +53,7 @@ func newIndex() *index {
 		byCompany:     make(map[int64]map[int64]struct{}),
 		groups:        make(map[int64]string),
 		groupCounts:   make(map[int64]int),
+		sourceCounts:  make(map[Source]int),
 	}
 	return ix
 }
@@ -118,6 +125,7 @@ func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups ma
 	fresh := newIndex()
 	fresh.companies = companies
 	fresh.groups = groups
+	fresh.byCompany = make(map[int64]map[int64]struct{}, len(companies))
 	for id, name := range companies {
 		for _, t := range words(name) {
 			fresh.companyTokens[t] = append(fresh.companyTokens[t], id)
@@ -127,6 +135,7 @@ func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups ma
 	fresh.recs = make(map[int64]*indexRecord, len(recs))
 	for _, r := range recs {
 		fresh.recs[r.ID] = r
+		fresh.maxID = max(fresh.maxID, r.ID)
 		if r.live() {
 			live = append(live, r)
 		}
@@ -156,6 +165,9 @@ func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups ma
 	ix.nameTokens, ix.otherTokens, ix.tokenList = fresh.nameTokens, fresh.otherTokens, fresh.tokenList
 	ix.companies, ix.companyTokens, ix.byCompany = fresh.companies, fresh.companyTokens, fresh.byCompany
 	ix.groups, ix.groupCounts = fresh.groups, fresh.groupCounts
+	ix.favorites, ix.sourceCounts = fresh.favorites, fresh.sourceCounts
+	ix.maxID = fresh.maxID
+	ix.blob.Store(nil)
 }
 
 func (ix *index) rebuildTokenList() {
@@ -191,6 +203,10 @@ func (ix *index) addLiveRefs(r *indexRecord) {
 	for _, g := range r.GroupIDs {
 		ix.groupCounts[g]++
 	}
+	if r.IsFavorite {
+		ix.favorites++
+	}
+	ix.sourceCounts[r.Source]++
 	if r.CompanyID != 0 {
 		m := ix.byCompany[r.CompanyID]
 		if m == nil {
@@ -219,6 +235,10 @@ func (ix *index) removeLiveRefs(r *indexRecord) (emptied []string) {
 			delete(ix.groupCounts, g)
 		}
 	}
+	if r.IsFavorite {
+		ix.favorites--
+	}
+	ix.sourceCounts[r.Source]--
 	if r.CompanyID != 0 {
 		if m := ix.byCompany[r.CompanyID]; m != nil {
 			delete(m, r.ID)
@@ -291,6 +311,7 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.blob.Store(nil)
 	bulk := len(deltas) > bulkThreshold
 	touched := make(map[string]struct{})
 	var removed map[int64]struct{}
@@ -318,6 +339,7 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 			continue
 		}
 		ix.recs[d.new.ID] = d.new
+		ix.maxID = max(ix.maxID, d.new.ID)
 		if d.new.live() {
 			ix.addLiveRefs(d.new)
 			if bulk {
@@ -513,113 +535,4 @@ func (ix *index) summaryOf(r *indexRecord) Summary {
 		s.DeletedAt = timeFromNanos(r.DeletedAt)
 	}
 	return s
-}
-
-// Match scores: a search term that equals a name word counts most, a
-// prefix of a name word less, a company, e-mail or phone match least.
-const (
-	scoreNameExact  = 8
-	scoreNamePrefix = 4
-	scoreOther      = 2
-	scorePhone      = 2
-)
-
-// match returns the score of every live contact matching every term of
-// q; nil when q has no searchable term. The caller holds the read lock.
-func (ix *index) match(q string) map[int64]int {
-	q = strings.TrimSpace(q)
-	if q == "" {
-		return nil
-	}
-	if isPhoneQuery(q) {
-		return ix.matchDigits(digitsOnly(q))
-	}
-	terms := words(q)
-	if len(terms) == 0 {
-		return nil
-	}
-	var result map[int64]int
-	for _, term := range terms {
-		scores := ix.matchTerm(term)
-		if result == nil {
-			result = scores
-		} else {
-			for id, sc := range result {
-				if add, ok := scores[id]; ok {
-					result[id] = sc + add
-				} else {
-					delete(result, id)
-				}
-			}
-		}
-		if len(result) == 0 {
-			return result
-		}
-	}
-	return result
-}
-
-// isPhoneQuery reports whether q looks like (part of) a phone number:
-// digits with the usual separators and at least two digits.
-func isPhoneQuery(q string) bool {
-	digits := 0
-	for _, c := range q {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == ' ' || c == '+' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
-		default:
-			return false
-		}
-	}
-	return digits >= 2
-}
-
-func (ix *index) matchDigits(d string) map[int64]int {
-	scores := make(map[int64]int)
-	for _, r := range ix.orders[SortCreatedAt] {
-		for _, pd := range r.PhoneDigits {
-			if strings.Contains(pd, d) {
-				scores[r.ID] = scorePhone
-				break
-			}
-		}
-	}
-	// Digits may also be part of a name or an e-mail ("r2d2").
-	for id, sc := range ix.matchTerm(d) {
-		scores[id] = max(scores[id], sc)
-	}
-	return scores
-}
-
-// matchTerm scores the contacts having a token that starts with term.
-func (ix *index) matchTerm(term string) map[int64]int {
-	scores := make(map[int64]int)
-	bump := func(id int64, sc int) {
-		if sc > scores[id] {
-			scores[id] = sc
-		}
-	}
-	start := sort.SearchStrings(ix.tokenList, term)
-	for _, tok := range ix.tokenList[start:] {
-		if !strings.HasPrefix(tok, term) {
-			break
-		}
-		nameScore := scoreNamePrefix
-		if tok == term {
-			nameScore = scoreNameExact
-		}
-		for _, id := range ix.nameTokens[tok] {
-			bump(id, nameScore)
-		}
-		for _, id := range ix.otherTokens[tok] {
-			bump(id, scoreOther)
-		}
-		for _, cid := range ix.companyTokens[tok] {
-			for id := range ix.byCompany[cid] {
-				bump(id, scoreOther)
-			}
-		}
-	}
-	return scores
 }

@@ -60,10 +60,13 @@ func normalizeQuery(q *Query) error {
 	return v.OrNil()
 }
 
-// selectRecords returns the records q selects, in q's order, without
-// paging. The caller holds the index read lock.
-func (ix *index) selectRecords(q Query) []*indexRecord {
-	keep := func(r *indexRecord) bool {
+// filter returns the test of q's field filters (favourite, source,
+// company, group), or nil when q has none.
+func (q Query) filter() func(r *indexRecord) bool {
+	if q.IsFavorite == nil && q.Source == "" && q.CompanyID == 0 && q.GroupID == 0 {
+		return nil
+	}
+	return func(r *indexRecord) bool {
 		if q.IsFavorite != nil && r.IsFavorite != *q.IsFavorite {
 			return false
 		}
@@ -78,6 +81,51 @@ func (ix *index) selectRecords(q Query) []*indexRecord {
 		}
 		return true
 	}
+}
+
+func keepAll(*indexRecord) bool { return true }
+
+// selectRecords returns the records q selects, in q's order, without
+// paging. The caller holds the index read lock.
+func (ix *index) selectRecords(q Query) []*indexRecord {
+	if q.Trashed || q.Q != "" {
+		return ix.selectMatches(q)
+	}
+	var out []*indexRecord
+	ix.walkOrder(q, func(r *indexRecord) bool {
+		out = append(out, r)
+		return true
+	})
+	return out
+}
+
+// walkOrder calls fn with the live records q's filters keep, in q's sort
+// order and direction, until fn returns false. It reads the sort order in
+// place: no copy, no sort.
+func (ix *index) walkOrder(q Query, fn func(r *indexRecord) bool) {
+	order := ix.orders[q.Sort]
+	keep := q.filter()
+	for i := range order {
+		r := order[i]
+		if q.Order == Desc {
+			r = order[len(order)-1-i]
+		}
+		if keep != nil && !keep(r) {
+			continue
+		}
+		if !fn(r) {
+			return
+		}
+	}
+}
+
+// selectMatches selects from the trash or by a search text, where the
+// selection must be collected and sorted.
+func (ix *index) selectMatches(q Query) []*indexRecord {
+	keep := q.filter()
+	if keep == nil {
+		keep = keepAll
+	}
 	if q.Trashed {
 		var out []*indexRecord
 		for _, r := range ix.recs {
@@ -90,43 +138,22 @@ func (ix *index) selectRecords(q Query) []*indexRecord {
 		})
 		return out
 	}
-	if q.Q != "" {
-		scores := ix.match(q.Q)
-		out := make([]*indexRecord, 0, len(scores))
-		for id := range scores {
-			if r := ix.recs[id]; r != nil && r.live() && keep(r) {
-				out = append(out, r)
-			}
+	ms := ix.matches(q.Q, keep)
+	out := make([]*indexRecord, len(ms))
+	if q.Sort == SortRelevance {
+		slices.SortFunc(ms, byRelevance)
+		for i, m := range ms {
+			out[i] = m.r
 		}
-		if q.Sort == SortRelevance {
-			byName := compareBy(SortDisplayName)
-			slices.SortFunc(out, func(a, b *indexRecord) int {
-				// Best first in desc (the default); reversed below for asc.
-				return cmp.Or(cmp.Compare(scores[b.ID], scores[a.ID]), byName(a, b))
-			})
-			if q.Order == Asc {
-				slices.Reverse(out)
-			}
-			return out
-		}
-		slices.SortFunc(out, compareBy(q.Sort))
-		if q.Order == Desc {
+		if q.Order == Asc {
 			slices.Reverse(out)
 		}
 		return out
 	}
-	order := ix.orders[q.Sort]
-	filtered := q.IsFavorite != nil || q.Source != "" || q.CompanyID != 0 || q.GroupID != 0
-	out := make([]*indexRecord, 0, len(order))
-	if !filtered {
-		out = append(out, order...)
-	} else {
-		for _, r := range order {
-			if keep(r) {
-				out = append(out, r)
-			}
-		}
+	for i, m := range ms {
+		out[i] = m.r
 	}
+	slices.SortFunc(out, compareBy(q.Sort))
 	if q.Order == Desc {
 		slices.Reverse(out)
 	}
@@ -146,27 +173,66 @@ func matchesTrashed(r *indexRecord, q string) bool {
 func (ix *index) pageOf(q Query) (ids []int64, total int) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if q.Q == "" && !q.Trashed && q.IsFavorite == nil && q.Source == "" && q.CompanyID == 0 && q.GroupID == 0 {
-		// The common case: a page straight out of a sort order.
+	start := (q.Page - 1) * q.PerPage
+	if q.Trashed || q.Q != "" {
+		recs := ix.selectMatches(q)
+		for i := start; i < start+q.PerPage && i < len(recs); i++ {
+			ids = append(ids, recs[i].ID)
+		}
+		return ids, len(recs)
+	}
+	if q.filter() == nil {
+		// A page straight out of a sort order.
 		order := ix.orders[q.Sort]
-		total = len(order)
-		start := (q.Page - 1) * q.PerPage
-		for i := start; i < start+q.PerPage && i < total; i++ {
+		for i := start; i < start+q.PerPage && i < len(order); i++ {
 			j := i
 			if q.Order == Desc {
-				j = total - 1 - i
+				j = len(order) - 1 - i
 			}
 			ids = append(ids, order[j].ID)
 		}
-		return ids, total
+		return ids, len(order)
 	}
-	recs := ix.selectRecords(q)
-	total = len(recs)
-	start := (q.Page - 1) * q.PerPage
-	for i := start; i < start+q.PerPage && i < total; i++ {
-		ids = append(ids, recs[i].ID)
+	counted, known := ix.countFiltered(q)
+	ix.walkOrder(q, func(r *indexRecord) bool {
+		if total >= start && total < start+q.PerPage {
+			ids = append(ids, r.ID)
+		}
+		total++
+		// With the total known, stop once the page is full.
+		return !known || total < start+q.PerPage
+	})
+	if known {
+		total = counted
 	}
 	return ids, total
+}
+
+// countFiltered returns the number of live contacts a query with a single
+// field filter selects, from the counters the index keeps; ok is false
+// for combinations, which must be counted by walking.
+func (ix *index) countFiltered(q Query) (n int, ok bool) {
+	filters := 0
+	for _, set := range []bool{q.IsFavorite != nil, q.Source != "", q.CompanyID != 0, q.GroupID != 0} {
+		if set {
+			filters++
+		}
+	}
+	if filters != 1 {
+		return 0, false
+	}
+	switch {
+	case q.IsFavorite != nil && *q.IsFavorite:
+		return ix.favorites, true
+	case q.IsFavorite != nil:
+		return len(ix.orders[SortCreatedAt]) - ix.favorites, true
+	case q.Source != "":
+		return ix.sourceCounts[q.Source], true
+	case q.CompanyID != 0:
+		return len(ix.byCompany[q.CompanyID]), true
+	default:
+		return ix.groupCounts[q.GroupID], true
+	}
 }
 
 // ListHumans returns one page of the contacts q selects, with the Hub
@@ -260,10 +326,11 @@ func (s *Store) SearchIDs(ctx context.Context, q string, limit int) ([]int64, er
 		return nil, err
 	}
 	s.idx.mu.RLock()
-	recs := s.idx.selectRecords(Query{Q: q, Sort: SortRelevance, Order: Desc})
+	top := topMatches(s.idx.matches(q, func(*indexRecord) bool { return true }), limit)
 	s.idx.mu.RUnlock()
-	if len(recs) > limit {
-		recs = recs[:limit]
+	recs := make([]*indexRecord, len(top))
+	for i, m := range top {
+		recs[i] = m.r
 	}
 	ids := make([]int64, len(recs))
 	for i, r := range recs {

@@ -375,6 +375,17 @@ func TestListPagingSortingFilters(t *testing.T) {
 			t.Errorf("ListHumans(%+v) = %v, want %v", tc.q, got, tc.want)
 		}
 	}
+	// Totals of filtered pages (from counters or by walking) agree with
+	// the full selection.
+	for _, q := range []Query{{IsFavorite: ptr(true)}, {IsFavorite: ptr(false)}, {GroupID: g.ID}, {CompanyID: c.ID},
+		{Source: Sources[1]}, {GroupID: g.ID, IsFavorite: ptr(true)}, {Q: "em"}} {
+		q.PerPage = 1
+		p, err := s.ListHumans(ctx, q)
+		all, err2 := s.QueryIDs(ctx, q)
+		if err != nil || err2 != nil || p.Total != len(all) || (len(all) > 0 && p.Humans[0].ID != all[0]) {
+			t.Errorf("filter %+v: total %d, first %v; selection %v (%v %v)", q, p.Total, p.Humans, all, err, err2)
+		}
+	}
 	p, err := s.ListHumans(ctx, Query{PerPage: 2})
 	if err != nil || p.Total != 5 || p.TotalPages != 3 || p.Page != 1 || p.PerPage != 2 {
 		t.Fatalf("pagination: %+v %v", p, err)
@@ -808,6 +819,19 @@ func checkIndexConsistent(t *testing.T, s *Store) {
 			t.Fatalf("postings of %q differ", tok)
 		}
 	}
+	if s.idx.favorites != fresh.idx.favorites {
+		t.Fatalf("favourite count %d, rebuilt %d", s.idx.favorites, fresh.idx.favorites)
+	}
+	for src, n := range fresh.idx.sourceCounts {
+		if s.idx.sourceCounts[src] != n {
+			t.Fatalf("source %s count %d, rebuilt %d", src, s.idx.sourceCounts[src], n)
+		}
+	}
+	for g, n := range fresh.idx.groupCounts {
+		if s.idx.groupCounts[g] != n {
+			t.Fatalf("group %d count %d, rebuilt %d", g, s.idx.groupCounts[g], n)
+		}
+	}
 	if len(s.idx.nameTokens) != len(fresh.idx.nameTokens) || len(s.idx.otherTokens) != len(fresh.idx.otherTokens) {
 		t.Fatal("posting maps differ in size from a rebuilt index")
 	}
@@ -891,5 +915,28 @@ func TestParseBirthday(t *testing.T) {
 	}
 	if b, err := ParseBirthday("  "); b != nil || err != nil {
 		t.Errorf("empty birthday: %v %v", b, err)
+	}
+}
+
+func TestTopMatchesEqualsFullSort(t *testing.T) {
+	var ms []scored
+	for i := range 500 {
+		r := &indexRecord{ID: int64(i), SortDisplay: fmt.Sprintf("name%03d", (i*37)%101)}
+		r.setSortPrefixes()
+		ms = append(ms, scored{r: r, score: (i * 13) % 7})
+	}
+	full := slices.Clone(ms)
+	slices.SortFunc(full, byRelevance)
+	for _, k := range []int{1, 7, 50, 499, 500, 600} {
+		top := topMatches(slices.Clone(ms), k)
+		want := full[:min(k, len(full))]
+		if len(top) != len(want) {
+			t.Fatalf("k=%d: %d results, want %d", k, len(top), len(want))
+		}
+		for i := range want {
+			if top[i].r != want[i].r {
+				t.Fatalf("k=%d: position %d is %d, want %d", k, i, top[i].r.ID, want[i].r.ID)
+			}
+		}
 	}
 }
