@@ -31,8 +31,11 @@ type Options struct {
 // Service is the one way every surface reads and changes the book. It
 // owns the store and the background housekeeping (trash purge).
 type Service struct {
-	store    *store.Store
-	settings Settings
+	store *store.Store
+
+	settingsMu sync.RWMutex
+	settings   Settings
+
 	dataDir  string
 	log      *slog.Logger
 	now      func() time.Time
@@ -97,13 +100,19 @@ func (s *Service) Close() error {
 func (s *Service) DataDir() string { return s.dataDir }
 
 // Settings returns the current settings.
-func (s *Service) Settings() Settings { return s.settings }
+func (s *Service) Settings() Settings {
+	s.settingsMu.RLock()
+	defer s.settingsMu.RUnlock()
+	return s.settings
+}
 
 // UpdateSettings validates and saves new settings.
 func (s *Service) UpdateSettings(next Settings) error {
 	if err := next.Validate(); err != nil {
 		return err
 	}
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
 	if err := next.Save(s.dataDir); err != nil {
 		return err
 	}
@@ -126,7 +135,7 @@ func (s *Service) purgeDaily() {
 }
 
 func (s *Service) purgeTrash() {
-	cutoff := s.now().Add(-time.Duration(s.settings.TrashRetentionDays) * 24 * time.Hour)
+	cutoff := s.now().Add(-time.Duration(s.Settings().TrashRetentionDays) * 24 * time.Hour)
 	n, err := s.store.PurgeTrash(context.Background(), cutoff)
 	if err != nil {
 		s.log.Error("purging trash", "err", err)
