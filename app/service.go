@@ -36,9 +36,9 @@ type Service struct {
 	settingsMu sync.RWMutex
 	settings   Settings
 
-	dataDir  string
-	log      *slog.Logger
-	now      func() time.Time
+	dataDir string
+	log     *slog.Logger
+	now     func() time.Time
 
 	stop     chan struct{}
 	stopOnce sync.Once
