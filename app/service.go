@@ -113,6 +113,11 @@ func (s *Service) UpdateSettings(next Settings) error {
 	}
 	s.settingsMu.Lock()
 	defer s.settingsMu.Unlock()
+	if next.PhoneRegion != s.settings.PhoneRegion {
+		if err := s.store.SetDefaultRegion(next.PhoneRegion); err != nil {
+			return err
+		}
+	}
 	if err := next.Save(s.dataDir); err != nil {
 		return err
 	}

@@ -48,8 +48,24 @@ func migrate(db *bolt.DB, opts Options) error {
 				return err
 			}
 		}
-		return nil
+		return reindexForRegion(tx, opts.DefaultRegion)
 	})
+}
+
+// reindexForRegion rebuilds the index records when the default phone
+// region differs from the one they were derived with: the national forms
+// of phone numbers, which digit searches match, depend on it.
+func reindexForRegion(tx *bolt.Tx, region string) error {
+	meta := tx.Bucket(bucketMeta)
+	if string(meta.Get(keyRegion)) == region {
+		return nil
+	}
+	if tx.Bucket(bucketHumans).Stats().KeyN > 0 {
+		if err := rebuildSummaries(tx, region); err != nil {
+			return fmt.Errorf("re-indexing for phone region %s: %w", region, err)
+		}
+	}
+	return meta.Put(keyRegion, []byte(region))
 }
 
 // rebuildSummaries derives every index record again from the contacts; a

@@ -34,6 +34,7 @@ var (
 	keySchema   = []byte("schema")
 	keyRevision = []byte("revision")
 	keyCreated  = []byte("created")
+	keyRegion   = []byte("phone_region")
 )
 
 // Options configure Open.
@@ -209,6 +210,20 @@ func (s *Store) Close() error {
 		return fmt.Errorf("store: closing: %w", err)
 	}
 	return nil
+}
+
+// SetDefaultRegion changes the country assumed for phone numbers without
+// a country code, and re-indexes every contact for it.
+func (s *Store) SetDefaultRegion(region string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.dbMu.Lock()
+	defer s.dbMu.Unlock()
+	if err := s.db.Update(func(tx *bolt.Tx) error { return reindexForRegion(tx, region) }); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	s.opts.DefaultRegion = region
+	return s.loadFrom(s.db)
 }
 
 // Path is the store file's path.

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 var ctx = context.Background()
@@ -938,5 +941,42 @@ func TestTopMatchesEqualsFullSort(t *testing.T) {
 				t.Fatalf("k=%d: position %d is %d, want %d", k, i, top[i].r.ID, want[i].r.ID)
 			}
 		}
+	}
+}
+
+func TestPhoneRegionReindexes(t *testing.T) {
+	s, path := openTest(t, nil)
+	h := mustCreate(t, s, &Human{FirstName: "Local", Phones: []Phone{{Number: "(415) 555-0132"}}})
+	// Read as a French number, "(415) 555-0132" has no +1 form.
+	if ids, _ := s.SearchIDs(ctx, "14155550132", 0); len(ids) != 0 {
+		t.Fatalf("found under FR: %v", ids)
+	}
+	if err := s.SetDefaultRegion("US"); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := s.SearchIDs(ctx, "14155550132", 0); !slices.Equal(ids, []int64{h.ID}) {
+		t.Fatalf("not found after switching to US: %v", ids)
+	}
+	s.Close()
+	// Reopening with another region re-indexes too.
+	s2, err := Open(path, Options{DefaultRegion: "FR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if ids, _ := s2.SearchIDs(ctx, "14155550132", 0); len(ids) != 0 {
+		t.Fatalf("still indexed as US after reopening as FR: %v", ids)
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	s, path := openTest(t, nil)
+	err := s.db.Update(func(tx *bolt.Tx) error { return putUint(tx.Bucket(bucketMeta), keySchema, SchemaVersion+1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "newer Humans") {
+		t.Fatalf("newer schema: %v", err)
 	}
 }
