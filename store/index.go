@@ -40,6 +40,8 @@ type index struct {
 	blobHolder // phone digits for digit searches, rebuilt lazily
 
 	maxID int64 // the largest contact id ever indexed
+
+	matching *matchIndex // nil until FindMatch first needs it
 }
 
 func newIndex() *index {
@@ -167,6 +169,7 @@ func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups ma
 	ix.groups, ix.groupCounts = fresh.groups, fresh.groupCounts
 	ix.favorites, ix.sourceCounts = fresh.favorites, fresh.sourceCounts
 	ix.maxID = fresh.maxID
+	ix.matching = nil
 	ix.blob.Store(nil)
 }
 
@@ -320,6 +323,14 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 		removed = make(map[int64]struct{})
 	}
 	for _, d := range deltas {
+		if ix.matching != nil {
+			if d.old != nil && d.old.live() {
+				ix.matching.remove(d.old)
+			}
+			if d.new != nil && d.new.live() {
+				ix.matching.add(d.new)
+			}
+		}
 		if d.old != nil && d.old.live() {
 			for _, t := range ix.removeLiveRefs(d.old) {
 				touched[t] = struct{}{}

@@ -46,6 +46,12 @@ type indexRecord struct {
 	NameTokens  []string // folded words of the names and nickname
 	OtherTokens []string // folded pieces of the e-mail addresses
 	PhoneDigits []string // digit strings of the phone numbers
+
+	// Keys that identify the same person across sources, for matching
+	// before creating: lower-case e-mail addresses and phone numbers in
+	// E.164 (or their digits when they do not parse).
+	EmailKeys []string
+	PhoneKeys []string
 }
 
 func (r *indexRecord) live() bool { return r.DeletedAt == 0 }
@@ -99,9 +105,24 @@ func newIndexRecord(h *Human, region string) *indexRecord {
 	r.OtherTokens = uniqueStrings(other)
 	var digits []string
 	for _, p := range h.Phones {
-		digits = append(digits, phoneDigits(p.Number, region)...)
+		raw := digitsOnly(p.Number)
+		if raw == "" {
+			continue
+		}
+		digits = append(digits, raw)
+		if parsed, ok := parsePhone(p.Number, region); ok {
+			digits = append(digits, strings.TrimPrefix(parsed.e164, "+"), digitsOnly(parsed.national))
+			r.PhoneKeys = append(r.PhoneKeys, parsed.e164)
+		} else if len(raw) >= minPhoneKeyDigits {
+			r.PhoneKeys = append(r.PhoneKeys, raw)
+		}
 	}
 	r.PhoneDigits = uniqueStrings(digits)
+	r.PhoneKeys = uniqueStrings(r.PhoneKeys)
+	for _, e := range h.Emails {
+		r.EmailKeys = append(r.EmailKeys, strings.ToLower(e.Address))
+	}
+	r.EmailKeys = uniqueStrings(r.EmailKeys)
 	r.setSortPrefixes()
 	return r
 }
@@ -123,9 +144,9 @@ func uniqueStrings(in []string) []string {
 }
 
 // recordFormat is the version byte of the binary index record encoding.
-// Bump it (and add a migration that rebuilds the summaries) when the
-// layout changes.
-const recordFormat = 1
+// Bump it when the layout changes: Open rebuilds records of another
+// format from the contacts.
+const recordFormat = 2
 
 const (
 	flagFavorite = 1 << iota
@@ -171,7 +192,7 @@ func (r *indexRecord) marshalBinary() []byte {
 	for _, s := range []string{r.DisplayName, r.JobTitle, r.PrimaryEmail, r.PrimaryPhone, r.SortFirst, r.SortLast, r.SortDisplay} {
 		b = appendString(b, s)
 	}
-	for _, list := range [][]string{r.NameTokens, r.OtherTokens, r.PhoneDigits} {
+	for _, list := range [][]string{r.NameTokens, r.OtherTokens, r.PhoneDigits, r.EmailKeys, r.PhoneKeys} {
 		b = binary.AppendUvarint(b, uint64(len(list)))
 		for _, s := range list {
 			b = appendString(b, s)
@@ -185,7 +206,14 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-var errBadRecord = errors.New("store: corrupt index record")
+var (
+	errBadRecord    = errors.New("store: corrupt index record")
+	errRecordFormat = errors.New("store: index record of another format")
+)
+
+// minPhoneKeyDigits is the fewest digits an unparseable phone number
+// needs to be used for matching.
+const minPhoneKeyDigits = 6
 
 // recordDecoder reads the fields marshalBinary wrote, remembering the
 // first error so the caller checks once. Strings are cut from one copy of
@@ -266,7 +294,7 @@ func (d *recordDecoder) strings() []string {
 func unmarshalIndexRecord(b []byte) (*indexRecord, error) {
 	d := &recordDecoder{b: b, s: string(b)}
 	if v := d.byte(); d.err == nil && v != recordFormat {
-		return nil, fmt.Errorf("store: index record format %d, want %d", v, recordFormat)
+		return nil, fmt.Errorf("%w: format %d, want %d", errRecordFormat, v, recordFormat)
 	}
 	r := &indexRecord{}
 	r.ID = d.varint()
@@ -303,6 +331,8 @@ func unmarshalIndexRecord(b []byte) (*indexRecord, error) {
 	r.NameTokens = d.strings()
 	r.OtherTokens = d.strings()
 	r.PhoneDigits = d.strings()
+	r.EmailKeys = d.strings()
+	r.PhoneKeys = d.strings()
 	if d.err != nil {
 		return nil, d.err
 	}

@@ -103,7 +103,18 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.db = db
-	if err := s.loadFrom(db); err != nil {
+	if err := s.loadFrom(db); errors.Is(err, errRecordFormat) {
+		// Written by another version: derive the records again.
+		s.log.Info("re-indexing contacts for a new index format", "path", path)
+		err = db.Update(func(tx *bolt.Tx) error { return rebuildSummaries(tx, opts.DefaultRegion) })
+		if err == nil {
+			err = s.loadFrom(db)
+		}
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+	} else if err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -980,3 +980,44 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatalf("newer schema: %v", err)
 	}
 }
+
+func TestFindMatch(t *testing.T) {
+	s, _ := openTest(t, nil)
+	jean := mustCreate(t, s, &Human{FirstName: "Jean", LastName: "Dupont", UID: "uid-jean",
+		Emails: []Email{{Address: "Jean.Dupont@Example.org"}}, Phones: []Phone{{Number: "06 12 34 56 78"}}})
+	zoe := mustCreate(t, s, &Human{FirstName: "Zoë", LastName: "Núñez", Birthday: &Birthday{Year: 1990, Month: 5, Day: 20}})
+	gone := mustCreate(t, s, &Human{FirstName: "Gone", UID: "uid-gone", Emails: []Email{{Address: "gone@example.org"}}})
+	if err := s.TrashHuman(ctx, gone.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		h    Human
+		want Match
+	}{
+		{"uid", Human{UID: "uid-jean", FirstName: "Someone else"}, Match{ID: jean.ID, Rule: MatchUID}},
+		{"uid in trash", Human{UID: "uid-gone"}, Match{ID: gone.ID, Rule: MatchUID, Trashed: true}},
+		{"email ignoring case", Human{Emails: []Email{{Address: "jean.dupont@example.ORG"}}}, Match{ID: jean.ID, Rule: MatchEmail}},
+		{"trashed email does not match", Human{Emails: []Email{{Address: "gone@example.org"}}}, Match{}},
+		{"phone in another format", Human{Phones: []Phone{{Number: "+33 6 12 34 56 78"}}}, Match{ID: jean.ID, Rule: MatchPhone}},
+		{"name and birthday", Human{FirstName: "zoe", LastName: "NUNEZ", Birthday: &Birthday{Year: 1990, Month: 5, Day: 20}}, Match{ID: zoe.ID, Rule: MatchName}},
+		{"name with another birthday", Human{FirstName: "Zoë", LastName: "Núñez", Birthday: &Birthday{Year: 1991, Month: 5, Day: 20}}, Match{}},
+		{"nothing", Human{FirstName: "New", Emails: []Email{{Address: "new@example.org"}}}, Match{}},
+	} {
+		got, err := s.FindMatch(ctx, &tc.h)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: FindMatch = %+v, %v; want %+v", tc.name, got, err, tc.want)
+		}
+	}
+	// The match index follows later writes.
+	other := []Email{{Address: "jd@example.org"}}
+	if _, err := s.UpdateHuman(ctx, jean.ID, HumanPatch{Emails: &other}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.FindMatch(ctx, &Human{Emails: []Email{{Address: "jean.dupont@example.org"}}}); m.Rule != MatchNone {
+		t.Fatalf("old e-mail still matches: %+v", m)
+	}
+	if m, _ := s.FindMatch(ctx, &Human{Emails: []Email{{Address: "JD@example.org"}}}); m.ID != jean.ID {
+		t.Fatalf("new e-mail does not match: %+v", m)
+	}
+}
