@@ -187,6 +187,12 @@ func (s *Service) CreateHuman(ctx context.Context, h *Human) (*Human, error) {
 	return s.store.CreateHuman(ctx, h)
 }
 
+// CreateHumans validates and stores many contacts at once (imports,
+// first syncs); nothing is written when any is invalid.
+func (s *Service) CreateHumans(ctx context.Context, hs []*Human) ([]int64, error) {
+	return s.store.CreateHumans(ctx, hs)
+}
+
 // UpdateHuman applies a partial update. A non-empty ifMatch must equal the
 // contact's current etag, else ErrConflict.
 func (s *Service) UpdateHuman(ctx context.Context, id int64, p HumanPatch, ifMatch string) (*Human, error) {

@@ -145,3 +145,42 @@ func TestBackupRestoreThroughService(t *testing.T) {
 		t.Fatalf("restored into another data directory: %+v %v", got, err)
 	}
 }
+
+func TestBackupFileAndRestoreFile(t *testing.T) {
+	dir := t.TempDir()
+	svc := openService(t, dir, nil)
+	h, _ := svc.CreateHuman(ctx, &Human{FirstName: "Before"})
+	file := filepath.Join(t.TempDir(), "book.humans")
+	if err := svc.BackupFile(ctx, file); err != nil {
+		t.Fatal(err)
+	}
+	later, _ := svc.CreateHuman(ctx, &Human{FirstName: "Later"})
+	previous, err := svc.RestoreFile(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Human(ctx, later.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("contact made after the backup survived the restore: %v", err)
+	}
+	if _, err := svc.Human(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The book as it was before the restore can be restored in turn.
+	if _, err := svc.RestoreFile(ctx, previous); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Human(ctx, later.ID); err != nil {
+		t.Fatalf("undoing the restore: %v", err)
+	}
+	if _, err := svc.RestoreFile(ctx, filepath.Join(dir, "missing.db")); err == nil {
+		t.Fatal("restoring a missing file succeeded")
+	}
+	notBackup := filepath.Join(t.TempDir(), "x.db")
+	os.WriteFile(notBackup, []byte("hello"), 0o600)
+	if _, err := svc.RestoreFile(ctx, notBackup); err == nil {
+		t.Fatal("restoring a non-backup succeeded")
+	}
+	if _, err := svc.Human(ctx, later.ID); err != nil {
+		t.Fatalf("a failed restore changed the book: %v", err)
+	}
+}

@@ -37,6 +37,15 @@ var (
 	ErrLocked   = store.ErrLocked
 )
 
+// ParseBirthday reads "YYYY-MM-DD" or "--MM-DD".
+var ParseBirthday = store.ParseBirthday
+
+// Search limits.
+const (
+	MinSearchLength = store.MinSearchLength
+	MaxSearchLimit  = store.MaxSearchLimit
+)
+
 // Vocabularies the window offers in its pickers.
 var (
 	PhoneTypes   = store.PhoneTypes

@@ -186,45 +186,64 @@ func checkBirthday(b Birthday) string {
 	}
 	last := time.Date(year, time.Month(b.Month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 	if b.Day < 1 || b.Day > last {
-		return fmt.Sprintf("day %d does not exist in that month", b.Day)
+		return fmt.Sprintf("%s has no day %d", time.Month(b.Month), b.Day)
 	}
 	return ""
 }
 
-// ParseBirthday reads a birthday as the API and the window write it:
-// "YYYY-MM-DD", "--MM-DD" or "--MMDD" (vCard's form without a year).
-func ParseBirthday(s string) (*Birthday, error) {
-	s = strings.TrimSpace(s)
+// ParseBirthday reads a birthday as the API, the window and vCard write
+// it: "YYYY-MM-DD" (also with one-digit month or day), "YYYYMMDD", or
+// "--MM-DD" / "--MMDD" for a birthday without a year. Empty text is no
+// birthday (nil, nil). Errors say what is wrong in words a person reads.
+func ParseBirthday(text string) (*Birthday, error) {
+	s := strings.TrimSpace(text)
 	if s == "" {
 		return nil, nil
 	}
-	var b Birthday
-	var err error
-	switch {
-	case strings.HasPrefix(s, "--"):
-		md := strings.ReplaceAll(s[2:], "-", "")
-		if len(md) != 4 {
-			return nil, fmt.Errorf("%q is not a date: use YYYY-MM-DD or --MM-DD", s)
+	bad := fmt.Errorf("“%s” is not a date: use YYYY-MM-DD, or --MM-DD without a year", s)
+	var parts []string
+	if md, ok := strings.CutPrefix(s, "--"); ok {
+		if len(md) == 4 && !strings.Contains(md, "-") {
+			parts = []string{md[:2], md[2:]}
+		} else {
+			parts = strings.Split(md, "-")
 		}
-		b.Month, err = strconv.Atoi(md[:2])
-		if err == nil {
-			b.Day, err = strconv.Atoi(md[2:])
+		if len(parts) != 2 {
+			return nil, bad
 		}
-	default:
-		t, perr := time.Parse("2006-01-02", s)
-		if perr != nil {
-			t, perr = time.Parse("20060102", s)
+		parts = append([]string{""}, parts...)
+	} else {
+		if len(s) == 8 && !strings.Contains(s, "-") {
+			s = s[:4] + "-" + s[4:6] + "-" + s[6:]
 		}
-		if perr != nil {
-			return nil, fmt.Errorf("%q is not a date: use YYYY-MM-DD or --MM-DD", s)
+		parts = strings.Split(s, "-")
+		if len(parts) != 3 || len(parts[0]) != 4 {
+			return nil, bad
 		}
-		b = Birthday{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%q is not a date: use YYYY-MM-DD or --MM-DD", s)
+	nums := make([]int, 3)
+	for i, p := range parts {
+		if i == 0 && p == "" {
+			continue
+		}
+		if len(p) == 0 || len(p) > 4 || (i > 0 && len(p) > 2) {
+			return nil, bad
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return nil, bad
+		}
+		nums[i] = n
+	}
+	b := Birthday{Year: nums[0], Month: nums[1], Day: nums[2]}
+	if b.Month < 1 || b.Month > 12 {
+		return nil, fmt.Errorf("“%s”: the month must be between 01 and 12", s)
+	}
+	if parts[0] != "" && b.Year < 1 {
+		return nil, bad
 	}
 	if msg := checkBirthday(b); msg != "" {
-		return nil, fmt.Errorf("%q is not a valid date: %s", s, msg)
+		return nil, fmt.Errorf("“%s”: %s", s, msg)
 	}
 	return &b, nil
 }

@@ -1,0 +1,227 @@
+// Command humans is an offline-first contacts manager: a Fyne window over a
+// local bbolt store.
+//
+// This file holds flags and subcommands only; everything else lives in
+// app/ (the service layer) and ui/ (the window).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/humans-contacts/humans/app"
+	"github.com/humans-contacts/humans/ui"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// logLevelEnv chooses the level of the log written to stderr.
+const logLevelEnv = "HUMANS_LOG"
+
+const usageText = `Humans: an offline-first contacts manager.
+
+Usage:
+  humans [--data DIR]      open the window
+  humans backup FILE       write a copy of the whole book to FILE
+  humans restore FILE      replace the book with the backup in FILE (the
+                           book as it was is kept in DATA/backups)
+  humans version           print the version
+  humans help              print this help
+
+Options:
+  --data DIR   the data directory, before or after the command
+               (default: $HUMANS_DATA, else Humans in the user's config
+               directory, ~/.config/Humans on Linux)
+
+Environment:
+  HUMANS_DATA  the data directory when --data is not given
+  HUMANS_LOG   log level on stderr: debug, info, warn or error (default info)
+`
+
+// openWindow opens the service on dir and runs the window until it is
+// closed, returning the exit status. Tests replace it: a window cannot be
+// opened headless.
+var openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
+	svc, err := app.Open(app.Options{DataDir: dir, Logger: logger})
+	if errors.Is(err, app.ErrLocked) {
+		fmt.Fprintf(stderr, "Humans is already running (the store in %s is open in another Humans process)\n", dir)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "humans: %v\n", err)
+		return 1
+	}
+	runErr := ui.Run(svc, version)
+	if err := svc.Close(); err != nil {
+		logger.Error("closing the store", "err", err)
+	}
+	if runErr != nil {
+		fmt.Fprintf(stderr, "humans: %v\n", runErr)
+		return 1
+	}
+	return 0
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run parses args (without the program name), runs the command and
+// returns the exit status: 0 on success, 1 when the command failed, 2 for
+// a usage error. env reads the environment.
+func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
+	fs := flag.NewFlagSet("humans", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // run prints the usage itself, to the right stream
+	dataFlag := fs.String("data", "", "the data directory")
+
+	cmd, rest, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usageText)
+		return 0
+	}
+	if err != nil {
+		// The flag package has already said what was wrong.
+		fmt.Fprint(stderr, "\n"+usageText)
+		return 2
+	}
+
+	switch cmd {
+	case "", "backup", "restore":
+		// need the data directory, below
+	case "help":
+		fmt.Fprint(stdout, usageText)
+		return 0
+	case "version":
+		if len(rest) > 0 {
+			return usageError(stderr, "version takes no arguments, got %q", strings.Join(rest, " "))
+		}
+		fmt.Fprintf(stdout, "humans %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	default:
+		return usageError(stderr, "unknown command %q", cmd)
+	}
+
+	wantArgs := map[string]int{"": 0, "backup": 1, "restore": 1}[cmd]
+	if len(rest) != wantArgs {
+		if wantArgs == 0 {
+			return usageError(stderr, "unexpected arguments %q", strings.Join(rest, " "))
+		}
+		return usageError(stderr, "%s takes one file name", cmd)
+	}
+	logger := newLogger(stderr, env)
+	dir, err := dataDir(*dataFlag, env)
+	if err != nil {
+		fmt.Fprintf(stderr, "humans: %v\n", err)
+		return 1
+	}
+	switch cmd {
+	case "backup":
+		return withService(dir, logger, stderr, func(svc *app.Service) error {
+			if err := svc.BackupFile(context.Background(), rest[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "backed up %s to %s\n", dir, rest[0])
+			return nil
+		})
+	case "restore":
+		return withService(dir, logger, stderr, func(svc *app.Service) error {
+			previous, err := svc.RestoreFile(context.Background(), rest[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "restored %s from %s; the book as it was is in %s\n", dir, rest[0], previous)
+			return nil
+		})
+	}
+	logger.Debug("opening the window", "data", dir, "version", version)
+	return openWindow(dir, logger, stderr)
+}
+
+// withService opens the data directory, runs fn and closes it again,
+// turning failures into an exit status and a message on stderr.
+func withService(dir string, logger *slog.Logger, stderr io.Writer, fn func(*app.Service) error) int {
+	svc, err := app.Open(app.Options{DataDir: dir, Logger: logger})
+	if errors.Is(err, app.ErrLocked) {
+		fmt.Fprintf(stderr, "humans: Humans is running on %s; close it first\n", dir)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "humans: %v\n", err)
+		return 1
+	}
+	runErr := fn(svc)
+	if err := svc.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		fmt.Fprintf(stderr, "humans: %v\n", runErr)
+		return 1
+	}
+	return 0
+}
+
+// parseArgs parses the flags before the command, takes the command, then
+// parses the flags after it, so "--data DIR" goes on either side. It
+// returns the command ("" for the window) and the arguments left after it.
+func parseArgs(fs *flag.FlagSet, args []string) (cmd string, rest []string, err error) {
+	if err := fs.Parse(args); err != nil {
+		return "", nil, err
+	}
+	if fs.NArg() == 0 {
+		return "", nil, nil
+	}
+	cmd = fs.Arg(0)
+	var positional []string
+	remaining := fs.Args()[1:]
+	for {
+		if err := fs.Parse(remaining); err != nil {
+			return "", nil, err
+		}
+		if fs.NArg() == 0 {
+			return cmd, positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		remaining = fs.Args()[1:]
+	}
+}
+
+func usageError(stderr io.Writer, format string, a ...any) int {
+	fmt.Fprintf(stderr, "humans: "+format+"\n\n", a...)
+	fmt.Fprint(stderr, usageText)
+	return 2
+}
+
+// dataDir chooses the data directory: the --data flag, else $HUMANS_DATA,
+// else the default of app.ResolveDataDir.
+func dataDir(flagValue string, env func(string) string) (string, error) {
+	if flagValue == "" {
+		flagValue = env(app.DataDirEnv)
+	}
+	return app.ResolveDataDir(flagValue)
+}
+
+// newLogger logs text to stderr at the level $HUMANS_LOG names (info when
+// unset or not a level).
+func newLogger(stderr io.Writer, env func(string) string) *slog.Logger {
+	level := slog.LevelInfo
+	var bad string
+	if v := strings.TrimSpace(env(logLevelEnv)); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			level, bad = slog.LevelInfo, v
+		}
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if bad != "" {
+		logger.Warn("unknown log level, using info", "env", logLevelEnv, "value", bad)
+	}
+	return logger
+}

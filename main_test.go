@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/humans-contacts/humans/app"
+)
+
+// fakeEnv returns an env func that knows only vars.
+func fakeEnv(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// windowCall records what run would have opened the window on.
+type windowCall struct {
+	called bool
+	dir    string
+	logger *slog.Logger
+}
+
+// stubWindow replaces openWindow for the test and returns what it saw.
+func stubWindow(t *testing.T, status int) *windowCall {
+	t.Helper()
+	got := &windowCall{}
+	orig := openWindow
+	openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
+		got.called, got.dir, got.logger = true, dir, logger
+		return status
+	}
+	t.Cleanup(func() { openWindow = orig })
+	return got
+}
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut, fakeEnv(env))
+	return code, out.String(), errOut.String()
+}
+
+func TestVersion(t *testing.T) {
+	win := stubWindow(t, 0)
+	for _, args := range [][]string{
+		{"version"},
+		{"--data", t.TempDir(), "version"},
+		{"version", "--data", t.TempDir()},
+	} {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code != 0 {
+			t.Errorf("%q: exit %d, want 0; stderr: %s", args, code, errOut)
+		}
+		want := "humans " + version + " (" + runtime.Version()
+		if !strings.HasPrefix(out, want) || !strings.HasSuffix(out, "\n") || strings.Count(out, "\n") != 1 {
+			t.Errorf("%q: stdout %q, want one line starting %q", args, out, want)
+		}
+		if errOut != "" {
+			t.Errorf("%q: stderr %q, want nothing", args, errOut)
+		}
+	}
+	if win.called {
+		t.Error("version opened the window")
+	}
+}
+
+func TestVersionRejectsArguments(t *testing.T) {
+	code, out, errOut := runCLI(t, nil, "version", "extra")
+	if code != 2 || out != "" || !strings.Contains(errOut, `"extra"`) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing, an error naming \"extra\"", code, out, errOut)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	win := stubWindow(t, 0)
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"-help"}, {"version", "--help"}} {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code != 0 {
+			t.Errorf("%q: exit %d, want 0", args, code)
+		}
+		if errOut != "" {
+			t.Errorf("%q: stderr %q, want nothing", args, errOut)
+		}
+		for _, want := range []string{"humans [--data DIR]", "open the window", "humans version", "humans help", "HUMANS_DATA", "HUMANS_LOG"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%q: usage does not mention %q:\n%s", args, want, out)
+			}
+		}
+		// Only commands that exist are listed.
+		for _, absent := range []string{"humans serve", "humans import", "humans export", "humans sync"} {
+			if strings.Contains(out, absent) {
+				t.Errorf("%q: usage lists %q, which does not exist yet", args, absent)
+			}
+		}
+	}
+	if win.called {
+		t.Error("help opened the window")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	win := stubWindow(t, 0)
+	tests := []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"--data", t.TempDir(), "frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"--no-such-flag"}, "no-such-flag"},
+		{[]string{"version", "--no-such-flag"}, "no-such-flag"},
+		{[]string{"--data"}, "data"},
+		{[]string{"--data", t.TempDir(), "stray"}, `unknown command "stray"`},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLI(t, nil, tt.args...)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2", tt.args, code)
+		}
+		if out != "" {
+			t.Errorf("%q: stdout %q, want nothing", tt.args, out)
+		}
+		if !strings.Contains(errOut, tt.mention) || !strings.Contains(errOut, "Usage:") {
+			t.Errorf("%q: stderr %q, want it to mention %q and show the usage", tt.args, errOut, tt.mention)
+		}
+	}
+	if win.called {
+		t.Error("a usage error opened the window")
+	}
+}
+
+func TestDataDirPrecedence(t *testing.T) {
+	flagDir := filepath.Join(t.TempDir(), "from-flag")
+	envDir := filepath.Join(t.TempDir(), "from-env")
+	config := t.TempDir()
+	// The default comes from os.UserConfigDir and app.ResolveDataDir reads
+	// the real environment, so pin both for the default case.
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Setenv("HOME", config)
+	t.Setenv(app.DataDirEnv, "")
+	defaultDir, err := app.ResolveDataDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(defaultDir, "Humans") {
+		t.Fatalf("default data directory %q does not end in Humans", defaultDir)
+	}
+
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"flag", []string{"--data", flagDir}, nil, flagDir},
+		{"flag=", []string{"--data=" + flagDir}, nil, flagDir},
+		{"single dash", []string{"-data", flagDir}, nil, flagDir},
+		{"flag beats env", []string{"--data", flagDir}, map[string]string{app.DataDirEnv: envDir}, flagDir},
+		{"env", nil, map[string]string{app.DataDirEnv: envDir}, envDir},
+		{"default", nil, nil, defaultDir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			win := stubWindow(t, 0)
+			code, out, errOut := runCLI(t, tt.env, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d, want 0; stderr: %s", code, errOut)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+			if !win.called {
+				t.Fatal("the window was not opened")
+			}
+			if win.dir != tt.want {
+				t.Errorf("data directory %q, want %q", win.dir, tt.want)
+			}
+		})
+	}
+}
+
+func TestDataDirIsMadeAbsolute(t *testing.T) {
+	win := stubWindow(t, 0)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, nil, "--data", "relative/book"); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, errOut)
+	}
+	if want := filepath.Join(wd, "relative", "book"); win.dir != want {
+		t.Errorf("data directory %q, want %q", win.dir, want)
+	}
+}
+
+func TestWindowExitStatusIsPassedOn(t *testing.T) {
+	stubWindow(t, 1)
+	if code, _, _ := runCLI(t, nil, "--data", t.TempDir()); code != 1 {
+		t.Errorf("exit %d, want the window's 1", code)
+	}
+}
+
+func TestLogLevelFromEnv(t *testing.T) {
+	tests := []struct {
+		value     string
+		debug     bool
+		complains bool
+	}{
+		{"", false, false},
+		{"debug", true, false},
+		{"DEBUG", true, false},
+		{"warn", false, false},
+		{"loud", false, true},
+	}
+	for _, tt := range tests {
+		win := stubWindow(t, 0)
+		code, _, errOut := runCLI(t, map[string]string{logLevelEnv: tt.value}, "--data", t.TempDir())
+		if code != 0 {
+			t.Fatalf("HUMANS_LOG=%q: exit %d", tt.value, code)
+		}
+		if got := win.logger.Enabled(t.Context(), slog.LevelDebug); got != tt.debug {
+			t.Errorf("HUMANS_LOG=%q: debug enabled %v, want %v", tt.value, got, tt.debug)
+		}
+		if got := strings.Contains(errOut, "unknown log level"); got != tt.complains {
+			t.Errorf("HUMANS_LOG=%q: stderr %q; complaint %v, want %v", tt.value, errOut, got, tt.complains)
+		}
+	}
+}
+
+// TestWindowSaysWhenAlreadyRunning holds the store open and checks the
+// real openWindow stops before the window with the message and status 1.
+func TestWindowSaysWhenAlreadyRunning(t *testing.T) {
+	dir := t.TempDir()
+	svc, err := app.Open(app.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+
+	var errOut bytes.Buffer
+	code := openWindow(dir, slog.New(slog.DiscardHandler), &errOut)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	want := "Humans is already running (the store in " + dir + " is open in another Humans process)\n"
+	if errOut.String() != want {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
+	}
+}
+
+func TestBackupAndRestoreCommands(t *testing.T) {
+	dir := t.TempDir()
+	svc, err := app.Open(app.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := svc.CreateHuman(t.Context(), &app.Human{FirstName: "Ada", LastName: "Lovelace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// While another process holds the store, the commands say so.
+	file := filepath.Join(t.TempDir(), "book.db")
+	code, _, stderr := runCLI(t, nil, "backup", file, "--data", dir)
+	if code != 1 || !strings.Contains(stderr, "close it first") {
+		t.Fatalf("backup of a held store: %d %q", code, stderr)
+	}
+	svc.Close()
+
+	code, stdout, stderr := runCLI(t, nil, "--data", dir, "backup", file)
+	if code != 0 || !strings.Contains(stdout, "backed up") {
+		t.Fatalf("backup: %d %q %q", code, stdout, stderr)
+	}
+	other := t.TempDir()
+	code, stdout, stderr = runCLI(t, nil, "--data", other, "restore", file)
+	if code != 0 || !strings.Contains(stdout, "book as it was is in") {
+		t.Fatalf("restore: %d %q %q", code, stdout, stderr)
+	}
+	svc, err = app.Open(app.Options{DataDir: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if got, err := svc.Human(t.Context(), h.ID); err != nil || got.LastName != "Lovelace" {
+		t.Fatalf("restored contact: %+v %v", got, err)
+	}
+
+	for _, args := range [][]string{{"backup"}, {"restore", "a", "b"}} {
+		if code, _, _ := runCLI(t, nil, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	code, _, stderr = runCLI(t, nil, "--data", t.TempDir(), "restore", filepath.Join(dir, "nope.db"))
+	if code != 1 || stderr == "" {
+		t.Fatalf("restore of a missing file: %d %q", code, stderr)
+	}
+}
