@@ -27,9 +27,9 @@ type index struct {
 	// companyTokens, sorted, for prefix lookups.
 	tokenList []string
 
-	companies     map[int64]string             // id → name
-	companyTokens map[string][]int64           // folded token → company ids
-	byCompany     map[int64]map[int64]struct{} // company id → live members
+	companies     map[int64]string   // id → name
+	companyTokens map[string][]int64 // folded token → company ids
+	byCompany     map[int64][]int64  // company id → live members
 
 	groups      map[int64]string // id → name
 	groupCounts map[int64]int    // live members per group
@@ -52,7 +52,7 @@ func newIndex() *index {
 		otherTokens:   make(map[string][]int64),
 		companies:     make(map[int64]string),
 		companyTokens: make(map[string][]int64),
-		byCompany:     make(map[int64]map[int64]struct{}),
+		byCompany:     make(map[int64][]int64),
 		groups:        make(map[int64]string),
 		groupCounts:   make(map[int64]int),
 		sourceCounts:  make(map[Source]int),
@@ -121,13 +121,17 @@ func compareKey(pa, pb uint64, a, b string) int {
 
 // load replaces the whole index with recs, companies and groups. Used on
 // open and after a restore.
-func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups map[int64]string) {
+// saved, when not nil, returns sort orders saved for exactly these
+// records (byID[id] is the record of id), sparing the sorts; it returns
+// nil when there are none.
+func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups map[int64]string,
+	saved func(byID []*indexRecord, live int) map[SortKey][]*indexRecord) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	fresh := newIndex()
 	fresh.companies = companies
 	fresh.groups = groups
-	fresh.byCompany = make(map[int64]map[int64]struct{}, len(companies))
+	fresh.byCompany = make(map[int64][]int64, len(companies))
 	for id, name := range companies {
 		for _, t := range words(name) {
 			fresh.companyTokens[t] = append(fresh.companyTokens[t], id)
@@ -143,23 +147,43 @@ func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups ma
 		}
 	}
 	// Sort the orders on the other cores while this one builds the
-	// search postings.
+	// search postings, unless the orders were saved at the last Close.
 	var wg sync.WaitGroup
 	orders := make([][]*indexRecord, len(SortKeys))
+	var savedOrders map[SortKey][]*indexRecord
+	if saved != nil {
+		byID := make([]*indexRecord, fresh.maxID+1)
+		for _, r := range recs {
+			byID[r.ID] = r
+		}
+		savedOrders = saved(byID, len(live))
+	}
 	for i, key := range SortKeys {
+		if savedOrders != nil {
+			orders[i] = savedOrders[key]
+			continue
+		}
 		wg.Go(func() {
 			order := slices.Clone(live)
 			slices.SortFunc(order, compareBy(key))
 			orders[i] = order
 		})
 	}
+	// The name postings on one core, everything else on this one.
 	fresh.nameTokens = make(map[string][]int64, len(live)/2)
 	fresh.otherTokens = make(map[string][]int64, len(live))
+	wg.Go(func() {
+		for _, r := range live {
+			for _, t := range r.NameTokens {
+				fresh.nameTokens[t] = append(fresh.nameTokens[t], r.ID)
+			}
+		}
+	})
 	for _, r := range live {
-		fresh.addLiveRefs(r)
+		fresh.addOtherRefs(r)
 	}
-	fresh.rebuildTokenList()
 	wg.Wait()
+	fresh.rebuildTokenList()
 	for i, key := range SortKeys {
 		fresh.orders[key] = orders[i]
 	}
@@ -194,12 +218,17 @@ func (ix *index) rebuildTokenList() {
 	ix.tokenList = list
 }
 
-// addLiveRefs adds r's postings, group counts and company membership;
-// the caller holds the lock and maintains orders itself.
+// addLiveRefs adds r's postings, counters and company membership; the
+// caller holds the lock and maintains orders itself.
 func (ix *index) addLiveRefs(r *indexRecord) {
 	for _, t := range r.NameTokens {
 		ix.nameTokens[t] = append(ix.nameTokens[t], r.ID)
 	}
+	ix.addOtherRefs(r)
+}
+
+// addOtherRefs is addLiveRefs but for the name postings.
+func (ix *index) addOtherRefs(r *indexRecord) {
 	for _, t := range r.OtherTokens {
 		ix.otherTokens[t] = append(ix.otherTokens[t], r.ID)
 	}
@@ -211,12 +240,7 @@ func (ix *index) addLiveRefs(r *indexRecord) {
 	}
 	ix.sourceCounts[r.Source]++
 	if r.CompanyID != 0 {
-		m := ix.byCompany[r.CompanyID]
-		if m == nil {
-			m = make(map[int64]struct{})
-			ix.byCompany[r.CompanyID] = m
-		}
-		m[r.ID] = struct{}{}
+		ix.byCompany[r.CompanyID] = append(ix.byCompany[r.CompanyID], r.ID)
 	}
 }
 
@@ -243,14 +267,22 @@ func (ix *index) removeLiveRefs(r *indexRecord) (emptied []string) {
 	}
 	ix.sourceCounts[r.Source]--
 	if r.CompanyID != 0 {
-		if m := ix.byCompany[r.CompanyID]; m != nil {
-			delete(m, r.ID)
-			if len(m) == 0 {
-				delete(ix.byCompany, r.CompanyID)
-			}
-		}
+		removeID(ix.byCompany, r.CompanyID, r.ID)
 	}
 	return emptied
+}
+
+// removeID removes id from members[key], dropping the key when empty.
+func removeID(members map[int64][]int64, key, id int64) {
+	ids := members[key]
+	if i := slices.Index(ids, id); i >= 0 {
+		ids = slices.Delete(ids, i, i+1)
+	}
+	if len(ids) == 0 {
+		delete(members, key)
+	} else {
+		members[key] = ids
+	}
 }
 
 // removePosting removes id from postings[t] and reports whether the token

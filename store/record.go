@@ -219,10 +219,11 @@ const minPhoneKeyDigits = 6
 // first error so the caller checks once. Strings are cut from one copy of
 // the whole record, so a record costs one allocation for all its text.
 type recordDecoder struct {
-	b   []byte
-	s   string // the same bytes as b
-	off int
-	err error
+	b    []byte
+	s    string // the same bytes as b
+	off  int
+	err  error
+	pool []string // backing array for the string lists
 }
 
 func (d *recordDecoder) varint() int64 {
@@ -284,11 +285,16 @@ func (d *recordDecoder) strings() []string {
 	if n == 0 {
 		return nil
 	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = d.string()
+	// Cut the list from the decoder's shared backing array: one record's
+	// lists cost one allocation between them.
+	if uint64(cap(d.pool)-len(d.pool)) < n {
+		d.pool = make([]string, 0, max(int(n), 32))
 	}
-	return out
+	start := len(d.pool)
+	for range n {
+		d.pool = append(d.pool, d.string())
+	}
+	return d.pool[start:len(d.pool):len(d.pool)]
 }
 
 func unmarshalIndexRecord(b []byte) (*indexRecord, error) {

@@ -237,7 +237,7 @@ func (ix *index) matchTerm(m *matcher, term string) {
 			m.bump(id, scoreOther)
 		}
 		for _, cid := range ix.companyTokens[tok] {
-			for id := range ix.byCompany[cid] {
+			for _, id := range ix.byCompany[cid] {
 				m.bump(id, scoreOther)
 			}
 		}

@@ -160,19 +160,24 @@ func (s *Store) loadFrom(db *bolt.DB) error {
 		}); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketGroups).ForEach(func(k, v []byte) error {
+		if err := tx.Bucket(bucketGroups).ForEach(func(k, v []byte) error {
 			var g Group
 			if err := json.Unmarshal(v, &g); err != nil {
 				return fmt.Errorf("group %d: %w", btoi(k), err)
 			}
 			groups[g.ID] = g.Name
 			return nil
+		}); err != nil {
+			return err
+		}
+		s.idx.load(recs, companies, groups, func(byID []*indexRecord, live int) map[SortKey][]*indexRecord {
+			return loadOrders(tx, rev, byID, live)
 		})
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: loading indexes: %w", err)
 	}
-	s.idx.load(recs, companies, groups)
 	s.revision.Store(rev)
 	return nil
 }
@@ -215,8 +220,14 @@ func (s *Store) Close() error {
 		delete(s.subs, id)
 	}
 	s.subMu.Unlock()
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.dbMu.Lock()
 	defer s.dbMu.Unlock()
+	if err := s.saveOrders(); err != nil {
+		// Only the next Open's speed depends on it.
+		s.log.Warn("saving the sort orders for the next start", "err", err)
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: closing: %w", err)
 	}

@@ -1021,3 +1021,91 @@ func TestFindMatch(t *testing.T) {
 		t.Fatalf("new e-mail does not match: %+v", m)
 	}
 }
+
+// sortedIDs sorts the live records of s by key from scratch.
+func sortedIDs(s *Store, key SortKey) []int64 {
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	var live []*indexRecord
+	for _, r := range s.idx.recs {
+		if r.live() {
+			live = append(live, r)
+		}
+	}
+	slices.SortFunc(live, compareBy(key))
+	return ids(live)
+}
+
+func TestSavedOrdersReusedOnlyWhenCurrent(t *testing.T) {
+	clock := newClock()
+	path := filepath.Join(t.TempDir(), "humans.db")
+	s, err := Open(path, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []*Human
+	for i := range 300 {
+		batch = append(batch, &Human{FirstName: fmt.Sprintf("F%03d", (i*7)%300), LastName: fmt.Sprintf("L%03d", (i*13)%300)})
+	}
+	if _, err := s.CreateHumans(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TrashHuman(ctx, 5, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(s *Store, wantSaved bool) {
+		t.Helper()
+		var usedSaved bool
+		s.idx.mu.RLock()
+		live := len(s.idx.orders[SortCreatedAt])
+		s.idx.mu.RUnlock()
+		s.view(func(tx *bolt.Tx) error {
+			s.idx.mu.RLock()
+			byID := make([]*indexRecord, s.idx.maxID+1)
+			for id, r := range s.idx.recs {
+				byID[id] = r
+			}
+			usedSaved = loadOrders(tx, s.Revision(), byID, live) != nil
+			s.idx.mu.RUnlock()
+			return nil
+		})
+		if usedSaved != wantSaved {
+			t.Fatalf("saved orders usable: %v, want %v", usedSaved, wantSaved)
+		}
+		for _, key := range SortKeys {
+			s.idx.mu.RLock()
+			got := ids(s.idx.orders[key])
+			s.idx.mu.RUnlock()
+			if want := sortedIDs(s, key); !slices.Equal(got, want) {
+				t.Fatalf("order %s after reopen differs from a fresh sort", key)
+			}
+		}
+	}
+	s, err = Open(path, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(s, true)
+	// A write the saved orders do not know of makes them stale: a crash
+	// now (no Close) must not reuse them.
+	name := "AAA first now"
+	if _, err := s.UpdateHuman(ctx, 200, HumanPatch{FirstName: &name}, ""); err != nil {
+		t.Fatal(err)
+	}
+	check(s, false)
+	s.dbMu.Lock()
+	s.db.Close() // a crash: no saveOrders
+	s.dbMu.Unlock()
+	s2, err := Open(path, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	check(s2, false)
+	if p, _ := s2.ListHumans(ctx, Query{Sort: SortFirstName, PerPage: 1}); p.Humans[0].ID != 200 {
+		t.Fatalf("first by first name after a crash: %d", p.Humans[0].ID)
+	}
+}
