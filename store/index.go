@@ -12,6 +12,15 @@ import (
 // the trash), the live contacts in every sort order, and the search
 // postings. It is rebuilt from the summaries bucket on open and updated
 // after every committed write.
+
+// postings maps folded tokens of the live contacts to their ids.
+type postings struct {
+	name  map[string][]int64 // tokens of names and nickname
+	other map[string][]int64 // pieces of e-mail addresses
+	// list is every key of name, other and the index's companyTokens,
+	// sorted, for prefix lookups.
+	list []string
+}
 type index struct {
 	mu sync.RWMutex
 
@@ -20,12 +29,17 @@ type index struct {
 	// orders holds the live contacts sorted ascending by each sort key.
 	orders map[SortKey][]*indexRecord
 
-	// Search postings: folded token → contact ids.
-	nameTokens  map[string][]int64
-	otherTokens map[string][]int64
-	// tokenList is every key of nameTokens, otherTokens and
-	// companyTokens, sorted, for prefix lookups.
-	tokenList []string
+	// post is the search index. It is built in the background after a
+	// load, so that opening a large book does not wait for it; until it
+	// is ready post is nil, searches scan the records, and applied
+	// changes queue in pending.
+	post      *postings
+	pending   []humanDelta
+	gen       uint64        // counts loads; a stale build is dropped
+	postReady chan struct{} // closed when post is ready for this load
+	// beforeInstall, when set (tests), runs in the build goroutine before
+	// it installs the postings.
+	beforeInstall func()
 
 	companies     map[int64]string   // id → name
 	companyTokens map[string][]int64 // folded token → company ids
@@ -48,8 +62,8 @@ func newIndex() *index {
 	ix := &index{
 		recs:          make(map[int64]*indexRecord),
 		orders:        make(map[SortKey][]*indexRecord, len(SortKeys)),
-		nameTokens:    make(map[string][]int64),
-		otherTokens:   make(map[string][]int64),
+		post:          &postings{name: map[string][]int64{}, other: map[string][]int64{}},
+		postReady:     closedChan(),
 		companies:     make(map[int64]string),
 		companyTokens: make(map[string][]int64),
 		byCompany:     make(map[int64][]int64),
@@ -169,69 +183,26 @@ func (ix *index) load(recs []*indexRecord, companies map[int64]string, groups ma
 			orders[i] = order
 		})
 	}
-	// The name postings on one core, everything else on this one.
-	fresh.nameTokens = make(map[string][]int64, len(live)/2)
-	fresh.otherTokens = make(map[string][]int64, len(live))
-	wg.Go(func() {
-		for _, r := range live {
-			for _, t := range r.NameTokens {
-				fresh.nameTokens[t] = append(fresh.nameTokens[t], r.ID)
-			}
-		}
-	})
 	for _, r := range live {
-		fresh.addOtherRefs(r)
+		fresh.addLiveRefs(r)
 	}
 	wg.Wait()
-	fresh.rebuildTokenList()
 	for i, key := range SortKeys {
 		fresh.orders[key] = orders[i]
 	}
 	ix.recs, ix.orders = fresh.recs, fresh.orders
-	ix.nameTokens, ix.otherTokens, ix.tokenList = fresh.nameTokens, fresh.otherTokens, fresh.tokenList
 	ix.companies, ix.companyTokens, ix.byCompany = fresh.companies, fresh.companyTokens, fresh.byCompany
 	ix.groups, ix.groupCounts = fresh.groups, fresh.groupCounts
 	ix.favorites, ix.sourceCounts = fresh.favorites, fresh.sourceCounts
 	ix.maxID = fresh.maxID
 	ix.matching = nil
 	ix.blob.Store(nil)
+	ix.startPostings()
 }
 
-func (ix *index) rebuildTokenList() {
-	list := make([]string, 0, len(ix.nameTokens)+len(ix.otherTokens)+len(ix.companyTokens))
-	for t := range ix.nameTokens {
-		list = append(list, t)
-	}
-	for t := range ix.otherTokens {
-		if _, ok := ix.nameTokens[t]; !ok {
-			list = append(list, t)
-		}
-	}
-	for t := range ix.companyTokens {
-		_, inName := ix.nameTokens[t]
-		_, inOther := ix.otherTokens[t]
-		if !inName && !inOther {
-			list = append(list, t)
-		}
-	}
-	slices.Sort(list)
-	ix.tokenList = list
-}
-
-// addLiveRefs adds r's postings, counters and company membership; the
-// caller holds the lock and maintains orders itself.
+// addLiveRefs adds r to the counters and company membership; the caller
+// holds the lock and maintains orders and postings itself.
 func (ix *index) addLiveRefs(r *indexRecord) {
-	for _, t := range r.NameTokens {
-		ix.nameTokens[t] = append(ix.nameTokens[t], r.ID)
-	}
-	ix.addOtherRefs(r)
-}
-
-// addOtherRefs is addLiveRefs but for the name postings.
-func (ix *index) addOtherRefs(r *indexRecord) {
-	for _, t := range r.OtherTokens {
-		ix.otherTokens[t] = append(ix.otherTokens[t], r.ID)
-	}
 	for _, g := range r.GroupIDs {
 		ix.groupCounts[g]++
 	}
@@ -244,19 +215,8 @@ func (ix *index) addOtherRefs(r *indexRecord) {
 	}
 }
 
-// removeLiveRefs undoes addLiveRefs and reports the tokens whose postings
-// became empty.
-func (ix *index) removeLiveRefs(r *indexRecord) (emptied []string) {
-	for _, t := range r.NameTokens {
-		if removePosting(ix.nameTokens, t, r.ID) {
-			emptied = append(emptied, t)
-		}
-	}
-	for _, t := range r.OtherTokens {
-		if removePosting(ix.otherTokens, t, r.ID) {
-			emptied = append(emptied, t)
-		}
-	}
+// removeLiveRefs undoes addLiveRefs.
+func (ix *index) removeLiveRefs(r *indexRecord) {
 	for _, g := range r.GroupIDs {
 		if ix.groupCounts[g]--; ix.groupCounts[g] <= 0 {
 			delete(ix.groupCounts, g)
@@ -269,7 +229,6 @@ func (ix *index) removeLiveRefs(r *indexRecord) (emptied []string) {
 	if r.CompanyID != 0 {
 		removeID(ix.byCompany, r.CompanyID, r.ID)
 	}
-	return emptied
 }
 
 // removeID removes id from members[key], dropping the key when empty.
@@ -301,10 +260,10 @@ func removePosting(postings map[string][]int64, t string, id int64) bool {
 }
 
 func (ix *index) hasToken(t string) bool {
-	if _, ok := ix.nameTokens[t]; ok {
+	if _, ok := ix.post.name[t]; ok {
 		return true
 	}
-	if _, ok := ix.otherTokens[t]; ok {
+	if _, ok := ix.post.other[t]; ok {
 		return true
 	}
 	_, ok := ix.companyTokens[t]
@@ -312,9 +271,9 @@ func (ix *index) hasToken(t string) bool {
 }
 
 func (ix *index) addTokenToList(t string) {
-	i, found := slices.BinarySearch(ix.tokenList, t)
+	i, found := slices.BinarySearch(ix.post.list, t)
 	if !found {
-		ix.tokenList = slices.Insert(ix.tokenList, i, t)
+		ix.post.list = slices.Insert(ix.post.list, i, t)
 	}
 }
 
@@ -322,9 +281,169 @@ func (ix *index) dropTokenFromList(t string) {
 	if ix.hasToken(t) {
 		return
 	}
-	if i, found := slices.BinarySearch(ix.tokenList, t); found {
-		ix.tokenList = slices.Delete(ix.tokenList, i, i+1)
+	if i, found := slices.BinarySearch(ix.post.list, t); found {
+		ix.post.list = slices.Delete(ix.post.list, i, i+1)
 	}
+}
+
+// applyPostings updates the postings and the token list for deltas; the
+// caller holds the lock and ix.post is set.
+func (ix *index) applyPostings(deltas []humanDelta) {
+	touched := make(map[string]struct{})
+	for _, d := range deltas {
+		if d.old != nil && d.old.live() {
+			for _, t := range d.old.NameTokens {
+				removePosting(ix.post.name, t, d.old.ID)
+				touched[t] = struct{}{}
+			}
+			for _, t := range d.old.OtherTokens {
+				removePosting(ix.post.other, t, d.old.ID)
+				touched[t] = struct{}{}
+			}
+		}
+		if d.new != nil && d.new.live() {
+			for _, t := range d.new.NameTokens {
+				ix.post.name[t] = append(ix.post.name[t], d.new.ID)
+				touched[t] = struct{}{}
+			}
+			for _, t := range d.new.OtherTokens {
+				ix.post.other[t] = append(ix.post.other[t], d.new.ID)
+				touched[t] = struct{}{}
+			}
+		}
+	}
+	if len(touched) <= bulkThreshold {
+		for t := range touched {
+			if ix.hasToken(t) {
+				ix.addTokenToList(t)
+			} else {
+				ix.dropTokenFromList(t)
+			}
+		}
+		return
+	}
+	var newTokens []string
+	gone := make(map[string]struct{})
+	for t := range touched {
+		if !ix.hasToken(t) {
+			gone[t] = struct{}{}
+		} else if _, found := slices.BinarySearch(ix.post.list, t); !found {
+			newTokens = append(newTokens, t)
+		}
+	}
+	slices.Sort(newTokens)
+	list := ix.post.list
+	if len(gone) > 0 {
+		list = slices.DeleteFunc(list, func(t string) bool { _, ok := gone[t]; return ok })
+	}
+	ix.post.list = mergeSorted(list, newTokens, strings.Compare)
+}
+
+// startPostings builds the postings of the live contacts in the
+// background; the caller holds the lock. Changes applied meanwhile queue
+// in pending and are replayed when the build is installed.
+func (ix *index) startPostings() {
+	ix.gen++
+	gen := ix.gen
+	ix.post, ix.pending = nil, nil
+	ready := make(chan struct{})
+	ix.postReady = ready
+	live := slices.Clone(ix.orders[SortCreatedAt])
+	hook := ix.beforeInstall
+	go func() {
+		p := buildPostings(live)
+		if hook != nil {
+			hook()
+		}
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		if ix.gen != gen {
+			return // a newer load replaced this one
+		}
+		companyTokens := make([]string, 0, len(ix.companyTokens))
+		for t := range ix.companyTokens {
+			companyTokens = append(companyTokens, t)
+		}
+		slices.Sort(companyTokens)
+		p.list = mergeSortedUnique(p.list, companyTokens)
+		ix.post = p
+		ix.applyPostings(ix.pending)
+		ix.pending = nil
+		close(ready)
+	}()
+}
+
+// buildPostings indexes the tokens of live, the name postings on another
+// core.
+func buildPostings(live []*indexRecord) *postings {
+	p := &postings{
+		name:  make(map[string][]int64, len(live)/2),
+		other: make(map[string][]int64, len(live)),
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, r := range live {
+			for _, t := range r.NameTokens {
+				p.name[t] = append(p.name[t], r.ID)
+			}
+		}
+	})
+	for _, r := range live {
+		for _, t := range r.OtherTokens {
+			p.other[t] = append(p.other[t], r.ID)
+		}
+	}
+	wg.Wait()
+	nameList := make([]string, 0, len(p.name))
+	for t := range p.name {
+		nameList = append(nameList, t)
+	}
+	otherList := make([]string, 0, len(p.other))
+	for t := range p.other {
+		if _, dup := p.name[t]; !dup {
+			otherList = append(otherList, t)
+		}
+	}
+	wg.Go(func() { slices.Sort(nameList) })
+	slices.Sort(otherList)
+	wg.Wait()
+	p.list = mergeSorted(nameList, otherList, strings.Compare)
+	return p
+}
+
+// mergeSortedUnique merges two sorted lists of unique strings, keeping
+// each string once.
+func mergeSortedUnique(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// ready returns a channel closed once the search postings are built.
+func (ix *index) ready() <-chan struct{} {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.postReady
+}
+
+func closedChan() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
 }
 
 // humanDelta is one contact changed by a committed transaction: old is
@@ -347,8 +466,12 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.blob.Store(nil)
+	if ix.post != nil {
+		ix.applyPostings(deltas)
+	} else {
+		ix.pending = append(ix.pending, deltas...)
+	}
 	bulk := len(deltas) > bulkThreshold
-	touched := make(map[string]struct{})
 	var removed map[int64]struct{}
 	var added []*indexRecord
 	if bulk {
@@ -364,9 +487,7 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 			}
 		}
 		if d.old != nil && d.old.live() {
-			for _, t := range ix.removeLiveRefs(d.old) {
-				touched[t] = struct{}{}
-			}
+			ix.removeLiveRefs(d.old)
 			if bulk {
 				removed[d.old.ID] = struct{}{}
 			} else {
@@ -392,22 +513,9 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 					ix.orders[key] = insertIntoOrder(ix.orders[key], d.new, compareBy(key))
 				}
 			}
-			for _, t := range d.new.NameTokens {
-				touched[t] = struct{}{}
-			}
-			for _, t := range d.new.OtherTokens {
-				touched[t] = struct{}{}
-			}
 		}
 	}
 	if !bulk {
-		for t := range touched {
-			if ix.hasToken(t) {
-				ix.addTokenToList(t)
-			} else {
-				ix.dropTokenFromList(t)
-			}
-		}
 		return
 	}
 	// A contact written twice in one commit is in added twice, and one
@@ -424,21 +532,6 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 	for i, key := range SortKeys {
 		ix.orders[key] = merged[i]
 	}
-	var newTokens []string
-	gone := make(map[string]struct{})
-	for t := range touched {
-		if !ix.hasToken(t) {
-			gone[t] = struct{}{}
-		} else if _, found := slices.BinarySearch(ix.tokenList, t); !found {
-			newTokens = append(newTokens, t)
-		}
-	}
-	slices.Sort(newTokens)
-	list := ix.tokenList
-	if len(gone) > 0 {
-		list = slices.DeleteFunc(list, func(t string) bool { _, ok := gone[t]; return ok })
-	}
-	ix.tokenList = mergeSorted(list, newTokens, strings.Compare)
 }
 
 // mergeOrder returns order without the removed ids, with added merged in
@@ -508,7 +601,9 @@ func (ix *index) setCompany(id int64, name string, deleted bool) {
 			}
 			if len(ids) == 0 {
 				delete(ix.companyTokens, t)
-				ix.dropTokenFromList(t)
+				if ix.post != nil {
+					ix.dropTokenFromList(t)
+				}
 			} else {
 				ix.companyTokens[t] = ids
 			}
@@ -521,7 +616,9 @@ func (ix *index) setCompany(id int64, name string, deleted bool) {
 	ix.companies[id] = name
 	for _, t := range words(name) {
 		ix.companyTokens[t] = append(ix.companyTokens[t], id)
-		ix.addTokenToList(t)
+		if ix.post != nil {
+			ix.addTokenToList(t)
+		}
 	}
 }
 

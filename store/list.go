@@ -293,6 +293,11 @@ func (s *Store) QueryIDs(ctx context.Context, q Query) ([]int64, error) {
 	return ids, nil
 }
 
+// SearchReady returns a channel closed once the search index of the last
+// open (or restore) is built. Searches work before that, scanning the
+// records instead.
+func (s *Store) SearchReady() <-chan struct{} { return s.idx.ready() }
+
 // Summary returns the list-row data of a contact, from memory.
 func (s *Store) Summary(id int64) (Summary, bool) { return s.idx.summary(id) }
 

@@ -258,8 +258,31 @@ func TestUpdatePatchAndETag(t *testing.T) {
 	}
 }
 
+// waitSearchIndex waits for the background build of the search postings.
+func waitSearchIndex(t testing.TB, s *Store) {
+	t.Helper()
+	select {
+	case <-s.idx.ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("search postings not built within 10 s")
+	}
+}
+
 func TestSearch(t *testing.T) {
+	t.Run("postings", func(t *testing.T) { testSearch(t, false) })
+	// Right after opening, before the postings are built, searches scan
+	// the records and must find the same.
+	t.Run("scan", func(t *testing.T) { testSearch(t, true) })
+}
+
+func testSearch(t *testing.T, scan bool) {
 	s, _ := openTest(t, nil)
+	waitSearchIndex(t, s)
+	if scan {
+		s.idx.mu.Lock()
+		s.idx.post = nil
+		s.idx.mu.Unlock()
+	}
 	acme, _ := s.CreateCompany(ctx, &Company{Name: "Acme Rockets"})
 	zoe := mustCreate(t, s, &Human{FirstName: "Zoë", LastName: "Núñez", Phones: []Phone{{Number: "+33 6 12 34 56 78"}}})
 	zoey := mustCreate(t, s, &Human{FirstName: "Zoey", LastName: "Martin", Emails: []Email{{Address: "zoey.martin@example.org"}}})
@@ -805,6 +828,8 @@ func checkIndexConsistent(t *testing.T, s *Store) {
 	if err := fresh.loadFrom(s.db); err != nil {
 		t.Fatal(err)
 	}
+	waitSearchIndex(t, s)
+	waitSearchIndex(t, fresh)
 	s.idx.mu.RLock()
 	defer s.idx.mu.RUnlock()
 	for _, key := range SortKeys {
@@ -813,11 +838,11 @@ func checkIndexConsistent(t *testing.T, s *Store) {
 			t.Fatalf("order %s differs from a rebuilt index:\n got %v\nwant %v", key, got, want)
 		}
 	}
-	if !slices.Equal(s.idx.tokenList, fresh.idx.tokenList) {
-		t.Fatalf("token list differs from a rebuilt index (%d vs %d tokens)", len(s.idx.tokenList), len(fresh.idx.tokenList))
+	if !slices.Equal(s.idx.post.list, fresh.idx.post.list) {
+		t.Fatalf("token list differs from a rebuilt index (%d vs %d tokens)", len(s.idx.post.list), len(fresh.idx.post.list))
 	}
-	for tok, want := range fresh.idx.nameTokens {
-		got := slices.Sorted(slices.Values(s.idx.nameTokens[tok]))
+	for tok, want := range fresh.idx.post.name {
+		got := slices.Sorted(slices.Values(s.idx.post.name[tok]))
 		if !slices.Equal(got, slices.Sorted(slices.Values(want))) {
 			t.Fatalf("postings of %q differ", tok)
 		}
@@ -835,7 +860,7 @@ func checkIndexConsistent(t *testing.T, s *Store) {
 			t.Fatalf("group %d count %d, rebuilt %d", g, s.idx.groupCounts[g], n)
 		}
 	}
-	if len(s.idx.nameTokens) != len(fresh.idx.nameTokens) || len(s.idx.otherTokens) != len(fresh.idx.otherTokens) {
+	if len(s.idx.post.name) != len(fresh.idx.post.name) || len(s.idx.post.other) != len(fresh.idx.post.other) {
 		t.Fatal("posting maps differ in size from a rebuilt index")
 	}
 }
@@ -1107,5 +1132,47 @@ func TestSavedOrdersReusedOnlyWhenCurrent(t *testing.T) {
 	check(s2, false)
 	if p, _ := s2.ListHumans(ctx, Query{Sort: SortFirstName, PerPage: 1}); p.Humans[0].ID != 200 {
 		t.Fatalf("first by first name after a crash: %d", p.Humans[0].ID)
+	}
+}
+
+func TestChangesWhilePostingsBuildAreReplayed(t *testing.T) {
+	s, _ := openTest(t, nil)
+	var batch []*Human
+	for i := range 500 {
+		batch = append(batch, &Human{FirstName: fmt.Sprintf("Anna%d", i), LastName: "Berg",
+			Emails: []Email{{Address: fmt.Sprintf("a%d@old.example", i)}}})
+	}
+	ids, err := s.CreateHumans(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reload with the build held back until the writes below are done.
+	release := make(chan struct{})
+	s.idx.mu.Lock()
+	s.idx.beforeInstall = func() { <-release }
+	s.idx.startPostings()
+	s.idx.mu.Unlock()
+
+	renamed := "Zed"
+	for _, id := range ids[:40] {
+		if _, err := s.UpdateHuman(ctx, id, HumanPatch{LastName: &renamed}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids[40:50] {
+		if err := s.TrashHuman(ctx, id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCreate(t, s, &Human{FirstName: "Newcomer", Emails: []Email{{Address: "n@new.example"}}})
+	// Searches work meanwhile, by scanning.
+	if got, _ := s.SearchIDs(ctx, "zed", 100); len(got) != 40 {
+		t.Fatalf("search while building: %d results", len(got))
+	}
+	close(release)
+	waitSearchIndex(t, s)
+	checkIndexConsistent(t, s)
+	if got, _ := s.SearchIDs(ctx, "newcomer", 10); len(got) != 1 {
+		t.Fatalf("contact created while building not found: %v", got)
 	}
 }
