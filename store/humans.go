@@ -157,6 +157,14 @@ func (w *writer) insertHuman(h *Human, rec *indexRecord) error {
 		return fmt.Errorf("store: allocating an id: %w", err)
 	}
 	h.ID = int64(seq)
+	if h.PhotoHash != "" && w.tx.Bucket(bucketPhotos).Get([]byte(h.PhotoHash)) == nil {
+		// Photos are stored by SetPhoto; a hash naming none is dropped.
+		h.PhotoHash, h.PhotoType = "", ""
+	} else if h.PhotoHash != "" {
+		if err := w.retainPhoto(h.PhotoHash, h.PhotoType, nil); err != nil {
+			return err
+		}
+	}
 	if h.CreatedAt.IsZero() {
 		h.CreatedAt = w.now
 	}
@@ -184,6 +192,22 @@ func (s *Store) CreateHuman(ctx context.Context, h *Human) (*Human, error) {
 		return nil, err
 	}
 	return cloneHuman(h), nil
+}
+
+// Validate reports what CreateHuman would reject in h, without writing:
+// an importer's dry run and per-record checks use it. A negative
+// CompanyID or group id stands for a company or group the caller will
+// create, and counts as existing. h is not modified.
+func (s *Store) Validate(ctx context.Context, h *Human) error {
+	h = cloneHuman(h)
+	normalizeHuman(h)
+	return s.view(func(tx *bolt.Tx) error {
+		lk := (&writer{tx: tx, s: s}).lookups()
+		companyExists, groupExists := lk.companyExists, lk.groupExists
+		lk.companyExists = func(id int64) bool { return id < 0 || companyExists(id) }
+		lk.groupExists = func(id int64) bool { return id < 0 || groupExists(id) }
+		return validateHuman(h, lk)
+	})
 }
 
 // bulkChunk is how many contacts CreateHumans writes per transaction.

@@ -293,6 +293,26 @@ func (s *Store) QueryIDs(ctx context.Context, q Query) ([]int64, error) {
 	return ids, nil
 }
 
+// HumansByID reads the contacts with ids (live or trashed) in one
+// transaction, in order; ids that name no contact are skipped.
+func (s *Store) HumansByID(ctx context.Context, ids []int64) ([]*Human, error) {
+	return s.getHumans(ids)
+}
+
+// CompanyName returns the name of company id, from memory; "" if none.
+func (s *Store) CompanyName(id int64) string {
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	return s.idx.companies[id]
+}
+
+// GroupName returns the name of group id, from memory; "" if none.
+func (s *Store) GroupName(id int64) string {
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	return s.idx.groups[id]
+}
+
 // SearchReady returns a channel closed once the search index of the last
 // open (or restore) is built. Searches work before that, scanning the
 // records instead.

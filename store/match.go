@@ -146,3 +146,25 @@ func (s *Store) FindMatch(ctx context.Context, h *Human) (Match, error) {
 	}
 	return Match{}, nil
 }
+
+// MatchKeys returns the keys FindMatch compares, in its order of
+// precedence, each prefixed by its rule ("uid:…", "email:…", "phone:…",
+// "name:…"). An importer uses them to recognise two records of one file
+// as the same person before either is stored.
+func (s *Store) MatchKeys(h *Human) []string {
+	var keys []string
+	if h.UID != "" {
+		keys = append(keys, string(MatchUID)+":"+h.UID)
+	}
+	probe := newIndexRecord(h, s.opts.DefaultRegion)
+	for _, e := range probe.EmailKeys {
+		keys = append(keys, string(MatchEmail)+":"+e)
+	}
+	for _, p := range probe.PhoneKeys {
+		keys = append(keys, string(MatchPhone)+":"+p)
+	}
+	if h.FirstName != "" || h.LastName != "" || h.DisplayName != "" {
+		keys = append(keys, string(MatchName)+":"+nameKey(probe.SortDisplay, probe.BirthYear, probe.BirthMonth, probe.BirthDay))
+	}
+	return keys
+}

@@ -629,6 +629,18 @@ func TestPhotosSharedAndReleased(t *testing.T) {
 	if sum, _ := s.Summary(a.ID); !sum.HasPhoto {
 		t.Fatal("summary has no photo")
 	}
+	// A contact created naming a stored photo shares it; naming an unknown
+	// one, it has none.
+	c := mustCreate(t, s, &Human{FirstName: "C", PhotoHash: a.PhotoHash, PhotoType: "image/png"})
+	if c.PhotoHash != a.PhotoHash {
+		t.Fatal("stored photo not kept on create")
+	}
+	if d := mustCreate(t, s, &Human{FirstName: "D", PhotoHash: "feedface"}); d.PhotoHash != "" {
+		t.Fatal("unknown photo hash kept")
+	}
+	if err := s.DeleteHuman(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.DeleteHuman(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}

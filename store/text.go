@@ -451,3 +451,7 @@ func hasDigit(s string) bool {
 	}
 	return false
 }
+
+// Fold returns s in lower case without accents, as the search index and
+// name comparisons see it ("Zoë" → "zoe").
+func Fold(s string) string { return foldText(s) }

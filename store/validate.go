@@ -125,7 +125,7 @@ func validateHuman(h *Human, lk lookups) error {
 			v.Add("birthday", msg)
 		}
 	}
-	if h.CompanyID < 0 || (h.CompanyID != 0 && !lk.companyExists(h.CompanyID)) {
+	if h.CompanyID != 0 && !lk.companyExists(h.CompanyID) {
 		v.Add("company_id", fmt.Sprintf("no company has id %d", h.CompanyID))
 	}
 	seenGroups := map[int64]bool{}
