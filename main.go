@@ -30,6 +30,16 @@ const usageText = `Humans: an offline-first contacts manager.
 
 Usage:
   humans [--data DIR]      open the window
+  humans import FILE... [--dry-run]
+                           import .vcf, Google/Outlook .csv or this app's
+                           .json files; --dry-run shows what would happen
+  humans export [--format json|csv|vcard|google-csv|outlook-csv]
+                [--ids 1,2] [--group ID] [--company ID]
+                [--vcard-version 3.0|4.0] [-o FILE]
+                           write contacts (all, or those selected) to
+                           FILE or standard output
+  humans export --unified [-o FILE]
+                           the whole book as one JSON document
   humans backup FILE       write a copy of the whole book to FILE
   humans restore FILE      replace the book with the backup in FILE (the
                            book as it was is kept in DATA/backups)
@@ -82,8 +92,9 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {} // run prints the usage itself, to the right stream
 	dataFlag := fs.String("data", "", "the data directory")
+	var opts commandOptions
 
-	cmd, rest, err := parseArgs(fs, args)
+	cmd, rest, err := parseArgs(fs, args, func(cmd string) { opts.register(cmd, fs) })
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usageText)
 		return 0
@@ -95,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	}
 
 	switch cmd {
-	case "", "backup", "restore":
+	case "", "backup", "restore", "import", "export":
 		// need the data directory, below
 	case "help":
 		fmt.Fprint(stdout, usageText)
@@ -110,12 +121,18 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 		return usageError(stderr, "unknown command %q", cmd)
 	}
 
-	wantArgs := map[string]int{"": 0, "backup": 1, "restore": 1}[cmd]
-	if len(rest) != wantArgs {
-		if wantArgs == 0 {
-			return usageError(stderr, "unexpected arguments %q", strings.Join(rest, " "))
-		}
+	switch want := map[string]int{"": 0, "export": 0, "backup": 1, "restore": 1, "import": -1}[cmd]; {
+	case want == -1 && len(rest) == 0:
+		return usageError(stderr, "import takes one or more file names")
+	case want == 0 && len(rest) > 0:
+		return usageError(stderr, "unexpected arguments %q", strings.Join(rest, " "))
+	case want == 1 && len(rest) != 1:
 		return usageError(stderr, "%s takes one file name", cmd)
+	}
+	if cmd == "export" {
+		if err := opts.parseExport(); err != nil {
+			return usageError(stderr, "%v", err)
+		}
 	}
 	logger := newLogger(stderr, env)
 	dir, err := dataDir(*dataFlag, env)
@@ -124,6 +141,14 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 		return 1
 	}
 	switch cmd {
+	case "import":
+		return withService(dir, logger, stderr, func(svc *app.Service) error {
+			return runImport(svc, rest, opts.dryRun, stdout, stderr)
+		})
+	case "export":
+		return withService(dir, logger, stderr, func(svc *app.Service) error {
+			return runExport(svc, opts, stderr)
+		})
 	case "backup":
 		return withService(dir, logger, stderr, func(svc *app.Service) error {
 			if err := svc.BackupFile(context.Background(), rest[0]); err != nil {
@@ -169,10 +194,11 @@ func withService(dir string, logger *slog.Logger, stderr io.Writer, fn func(*app
 	return 0
 }
 
-// parseArgs parses the flags before the command, takes the command, then
-// parses the flags after it, so "--data DIR" goes on either side. It
-// returns the command ("" for the window) and the arguments left after it.
-func parseArgs(fs *flag.FlagSet, args []string) (cmd string, rest []string, err error) {
+// parseArgs parses the flags before the command, takes the command, lets
+// register add the command's own flags, then parses the flags after it,
+// so "--data DIR" goes on either side. It returns the command ("" for the
+// window) and the arguments left after it.
+func parseArgs(fs *flag.FlagSet, args []string, register func(cmd string)) (cmd string, rest []string, err error) {
 	if err := fs.Parse(args); err != nil {
 		return "", nil, err
 	}
@@ -180,6 +206,7 @@ func parseArgs(fs *flag.FlagSet, args []string) (cmd string, rest []string, err 
 		return "", nil, nil
 	}
 	cmd = fs.Arg(0)
+	register(cmd)
 	var positional []string
 	remaining := fs.Args()[1:]
 	for {

@@ -86,13 +86,15 @@ func TestHelp(t *testing.T) {
 		if errOut != "" {
 			t.Errorf("%q: stderr %q, want nothing", args, errOut)
 		}
-		for _, want := range []string{"humans [--data DIR]", "open the window", "humans version", "humans help", "HUMANS_DATA", "HUMANS_LOG"} {
+		for _, want := range []string{"humans [--data DIR]", "open the window", "humans version", "humans help",
+			"humans import FILE...", "--dry-run", "humans export", "--format", "humans backup FILE", "humans restore FILE",
+			"HUMANS_DATA", "HUMANS_LOG"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%q: usage does not mention %q:\n%s", args, want, out)
 			}
 		}
 		// Only commands that exist are listed.
-		for _, absent := range []string{"humans serve", "humans import", "humans export", "humans sync"} {
+		for _, absent := range []string{"humans serve", "humans sync", "humans google", "humans apikey"} {
 			if strings.Contains(out, absent) {
 				t.Errorf("%q: usage lists %q, which does not exist yet", args, absent)
 			}
@@ -296,5 +298,56 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	code, _, stderr = runCLI(t, nil, "--data", t.TempDir(), "restore", filepath.Join(dir, "nope.db"))
 	if code != 1 || stderr == "" {
 		t.Fatalf("restore of a missing file: %d %q", code, stderr)
+	}
+}
+
+func TestImportAndExportCommands(t *testing.T) {
+	dir := t.TempDir()
+	vcf := filepath.Join(t.TempDir(), "people.vcf")
+	cards := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nN:Lovelace;Ada;;;\r\nEMAIL:ada@example.org\r\nEND:VCARD\r\n" +
+		"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Alan Turing\r\nN:Turing;Alan;;;\r\nTEL:+44 20 7946 0958\r\nEND:VCARD\r\n"
+	if err := os.WriteFile(vcf, []byte(cards), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, nil, "--data", dir, "import", "--dry-run", vcf)
+	if code != 0 || !strings.Contains(stdout, "2 would be created") || !strings.Contains(stdout, "people.vcf #1 Ada Lovelace: create") {
+		t.Fatalf("dry run: %d %q %q", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, nil, "import", vcf, "--data", dir)
+	if code != 0 || !strings.Contains(stdout, "2 created, 0 updated, 0 skipped, 0 failed") {
+		t.Fatalf("import: %d %q %q", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, nil, "import", vcf, "--data", dir)
+	if code != 0 || !strings.Contains(stdout, "0 created, 0 updated, 2 skipped") {
+		t.Fatalf("second import: %d %q", code, stdout)
+	}
+	out := filepath.Join(t.TempDir(), "book.csv")
+	code, _, stderr = runCLI(t, nil, "--data", dir, "export", "--format", "csv", "-o", out)
+	if code != 0 || !strings.Contains(stderr, "exported 2 contacts") {
+		t.Fatalf("export: %d %q", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(data), "Lovelace") || !strings.Contains(string(data), "Turing") {
+		t.Fatalf("exported file: %v %q", err, data)
+	}
+	code, _, stderr = runCLI(t, nil, "--data", dir, "export", "--format", "vcard", "--ids", "2", "--vcard-version", "4.0", "-o", out)
+	if code != 0 || !strings.Contains(stderr, "exported 1 contacts") {
+		t.Fatalf("export by id: %d %q", code, stderr)
+	}
+	if data, _ := os.ReadFile(out); !strings.Contains(string(data), "VERSION:4.0") || strings.Contains(string(data), "Lovelace") {
+		t.Fatalf("vCard export: %q", data)
+	}
+	for _, args := range [][]string{
+		{"export", "--format", "xml"}, {"export", "--ids", "x"}, {"export", "--vcard-version", "2.1"}, {"import"}, {"export", "extra"},
+	} {
+		if code, _, _ := runCLI(t, nil, append(args, "--data", dir)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	broken := filepath.Join(t.TempDir(), "broken.vcf")
+	os.WriteFile(broken, []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:nobody\r\nEND:VCARD\r\n"), 0o600)
+	code, _, stderr = runCLI(t, nil, "--data", dir, "import", broken)
+	if code != 1 || !strings.Contains(stderr, "broken.vcf record 1") {
+		t.Fatalf("import of a broken card: %d %q", code, stderr)
 	}
 }

@@ -34,16 +34,17 @@ type Match struct {
 type matchIndex struct {
 	byEmail map[string][]int64
 	byPhone map[string][]int64
-	byName  map[string][]int64 // folded display name + birthday
+	byName  map[string][]int64 // person name + birthday
 }
 
 // nameKey identifies a contact by its exact (folded) name and birthday;
-// "" when the name is empty.
-func nameKey(sortDisplay string, year, month, day int) string {
-	if sortDisplay == "" {
+// "" when it has no name of its own or no birthday: a name alone is too
+// common to say two contacts are one person.
+func nameKey(personName string, year, month, day int) string {
+	if personName == "" || month == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s\x00%d-%d-%d", sortDisplay, year, month, day)
+	return fmt.Sprintf("%s\x00%d-%d-%d", personName, year, month, day)
 }
 
 func (m *matchIndex) add(r *indexRecord) {
@@ -53,7 +54,7 @@ func (m *matchIndex) add(r *indexRecord) {
 	for _, p := range r.PhoneKeys {
 		m.byPhone[p] = append(m.byPhone[p], r.ID)
 	}
-	if k := nameKey(r.SortDisplay, r.BirthYear, r.BirthMonth, r.BirthDay); k != "" {
+	if k := nameKey(r.PersonName, r.BirthYear, r.BirthMonth, r.BirthDay); k != "" {
 		m.byName[k] = append(m.byName[k], r.ID)
 	}
 }
@@ -65,7 +66,7 @@ func (m *matchIndex) remove(r *indexRecord) {
 	for _, p := range r.PhoneKeys {
 		removePosting(m.byPhone, p, r.ID)
 	}
-	if k := nameKey(r.SortDisplay, r.BirthYear, r.BirthMonth, r.BirthDay); k != "" {
+	if k := nameKey(r.PersonName, r.BirthYear, r.BirthMonth, r.BirthDay); k != "" {
 		removePosting(m.byName, k, r.ID)
 	}
 }
@@ -91,14 +92,77 @@ func (ix *index) matchesIndex() *matchIndex {
 // by the rules import and first sync use, in order: the same UID (live or
 // in the trash), else a live contact with one of h's e-mail addresses
 // (ignoring case), else one of its phone numbers (compared in E.164 with
-// the default region), else the same full name and birthday. It returns
+// the default region), else the same full name and birthday. An e-mail or
+// phone is trusted only when the names agree (see SamePerson): an office
+// line or an info@ address is shared by several people. It returns
 // Match{} when nothing matches. Among several candidates of one rule the
 // oldest contact wins.
 func (s *Store) FindMatch(ctx context.Context, h *Human) (Match, error) {
-	if h.UID != "" {
+	return s.FindMatchKeys(ctx, s.MatchKeysOf(h))
+}
+
+// MatchKeySet is what FindMatch compares of a contact; MatchKeysOf
+// computes it once (it parses phone numbers) for callers that also
+// compare records among themselves.
+type MatchKeySet struct {
+	UID        string
+	Emails     []string // lower case
+	Phones     []string // E.164, or digits when unparseable
+	PersonName string   // folded; "" when the contact has no name
+	Name       string   // name and birthday key; "" without both
+}
+
+// MatchKeysOf returns h's match keys.
+func (s *Store) MatchKeysOf(h *Human) MatchKeySet {
+	probe := newIndexRecord(h, s.opts.DefaultRegion)
+	return MatchKeySet{
+		UID:        h.UID,
+		Emails:     probe.EmailKeys,
+		Phones:     probe.PhoneKeys,
+		PersonName: probe.PersonName,
+		Name:       nameKey(probe.PersonName, probe.BirthYear, probe.BirthMonth, probe.BirthDay),
+	}
+}
+
+// Keys lists k's keys, each prefixed by its rule (uid, email, phone,
+// name), in FindMatch's order.
+func (k MatchKeySet) Keys() []string {
+	var keys []string
+	if k.UID != "" {
+		keys = append(keys, string(MatchUID)+":"+k.UID)
+	}
+	for _, e := range k.Emails {
+		keys = append(keys, string(MatchEmail)+":"+e)
+	}
+	for _, p := range k.Phones {
+		keys = append(keys, string(MatchPhone)+":"+p)
+	}
+	if k.Name != "" {
+		keys = append(keys, string(MatchName)+":"+k.Name)
+	}
+	return keys
+}
+
+// SamePerson reports whether two folded person names can name the same
+// person: one is empty, they are equal, or they end with the same
+// surname and start with the same letter ("j dupont", "jean dupont").
+func SamePerson(a, b string) bool {
+	if a == "" || b == "" || a == b {
+		return true
+	}
+	wa, wb := strings.Fields(a), strings.Fields(b)
+	if len(wa) < 2 || len(wb) < 2 {
+		return false
+	}
+	return wa[len(wa)-1] == wb[len(wb)-1] && wa[0][0] == wb[0][0]
+}
+
+// FindMatchKeys is FindMatch with the keys computed already.
+func (s *Store) FindMatchKeys(ctx context.Context, k MatchKeySet) (Match, error) {
+	if k.UID != "" {
 		var m Match
 		err := s.view(func(tx *bolt.Tx) error {
-			v := tx.Bucket(bucketUIDs).Get([]byte(h.UID))
+			v := tx.Bucket(bucketUIDs).Get([]byte(k.UID))
 			if v == nil {
 				return nil
 			}
@@ -111,60 +175,35 @@ func (s *Store) FindMatch(ctx context.Context, h *Human) (Match, error) {
 			return m, err
 		}
 	}
-	probe := newIndexRecord(h, s.opts.DefaultRegion)
 	s.idx.mu.Lock()
 	defer s.idx.mu.Unlock()
 	mi := s.idx.matchesIndex()
-	first := func(ids []int64) int64 {
-		if len(ids) == 0 {
-			return 0
+	// oldest returns the oldest candidate whose name agrees.
+	oldest := func(keys []string, postings map[string][]int64) int64 {
+		var found int64
+		for _, key := range keys {
+			for _, id := range postings[key] {
+				r := s.idx.recs[id]
+				if r == nil || !SamePerson(r.PersonName, k.PersonName) {
+					continue
+				}
+				if found == 0 || id < found {
+					found = id
+				}
+			}
 		}
-		return slices.Min(ids)
+		return found
 	}
-	var best int64
-	for _, e := range probe.EmailKeys {
-		if id := first(mi.byEmail[e]); id != 0 && (best == 0 || id < best) {
-			best = id
-		}
+	if id := oldest(k.Emails, mi.byEmail); id != 0 {
+		return Match{ID: id, Rule: MatchEmail}, nil
 	}
-	if best != 0 {
-		return Match{ID: best, Rule: MatchEmail}, nil
+	if id := oldest(k.Phones, mi.byPhone); id != 0 {
+		return Match{ID: id, Rule: MatchPhone}, nil
 	}
-	for _, p := range probe.PhoneKeys {
-		if id := first(mi.byPhone[p]); id != 0 && (best == 0 || id < best) {
-			best = id
-		}
-	}
-	if best != 0 {
-		return Match{ID: best, Rule: MatchPhone}, nil
-	}
-	if h.FirstName != "" || h.LastName != "" || h.DisplayName != "" {
-		key := nameKey(strings.TrimSpace(probe.SortDisplay), probe.BirthYear, probe.BirthMonth, probe.BirthDay)
-		if id := first(mi.byName[key]); id != 0 {
-			return Match{ID: id, Rule: MatchName}, nil
+	if k.Name != "" {
+		if ids := mi.byName[k.Name]; len(ids) > 0 {
+			return Match{ID: slices.Min(ids), Rule: MatchName}, nil
 		}
 	}
 	return Match{}, nil
-}
-
-// MatchKeys returns the keys FindMatch compares, in its order of
-// precedence, each prefixed by its rule ("uid:…", "email:…", "phone:…",
-// "name:…"). An importer uses them to recognise two records of one file
-// as the same person before either is stored.
-func (s *Store) MatchKeys(h *Human) []string {
-	var keys []string
-	if h.UID != "" {
-		keys = append(keys, string(MatchUID)+":"+h.UID)
-	}
-	probe := newIndexRecord(h, s.opts.DefaultRegion)
-	for _, e := range probe.EmailKeys {
-		keys = append(keys, string(MatchEmail)+":"+e)
-	}
-	for _, p := range probe.PhoneKeys {
-		keys = append(keys, string(MatchPhone)+":"+p)
-	}
-	if h.FirstName != "" || h.LastName != "" || h.DisplayName != "" {
-		keys = append(keys, string(MatchName)+":"+nameKey(probe.SortDisplay, probe.BirthYear, probe.BirthMonth, probe.BirthDay))
-	}
-	return keys
 }

@@ -52,6 +52,11 @@ type indexRecord struct {
 	// E.164 (or their digits when they do not parse).
 	EmailKeys []string
 	PhoneKeys []string
+	// PersonName is the folded name a person was given ("jean dupont"),
+	// "" when the contact has none of its own (its display name derives
+	// from an e-mail or phone): FindMatch checks it before trusting a
+	// shared e-mail or phone.
+	PersonName string
 }
 
 func (r *indexRecord) live() bool { return r.DeletedAt == 0 }
@@ -123,8 +128,21 @@ func newIndexRecord(h *Human, region string) *indexRecord {
 		r.EmailKeys = append(r.EmailKeys, strings.ToLower(e.Address))
 	}
 	r.EmailKeys = uniqueStrings(r.EmailKeys)
+	r.PersonName = personName(h)
 	r.setSortPrefixes()
 	return r
+}
+
+// personName is the folded name h was given: first and last name, else
+// an explicit display name, else the nickname; "" when it has none.
+func personName(h *Human) string {
+	if n := strings.TrimSpace(h.FirstName + " " + h.LastName); n != "" {
+		return strings.Join(strings.Fields(foldText(n)), " ")
+	}
+	if h.DisplayName != "" {
+		return strings.Join(strings.Fields(foldText(h.DisplayName)), " ")
+	}
+	return strings.Join(strings.Fields(foldText(h.Nickname)), " ")
 }
 
 func uniqueStrings(in []string) []string {
@@ -146,7 +164,7 @@ func uniqueStrings(in []string) []string {
 // recordFormat is the version byte of the binary index record encoding.
 // Bump it when the layout changes: Open rebuilds records of another
 // format from the contacts.
-const recordFormat = 2
+const recordFormat = 3
 
 const (
 	flagFavorite = 1 << iota
@@ -192,6 +210,7 @@ func (r *indexRecord) marshalBinary() []byte {
 	for _, s := range []string{r.DisplayName, r.JobTitle, r.PrimaryEmail, r.PrimaryPhone, r.SortFirst, r.SortLast, r.SortDisplay} {
 		b = appendString(b, s)
 	}
+	b = appendString(b, r.PersonName)
 	for _, list := range [][]string{r.NameTokens, r.OtherTokens, r.PhoneDigits, r.EmailKeys, r.PhoneKeys} {
 		b = binary.AppendUvarint(b, uint64(len(list)))
 		for _, s := range list {
@@ -334,6 +353,7 @@ func unmarshalIndexRecord(b []byte) (*indexRecord, error) {
 	r.SortFirst = d.string()
 	r.SortLast = d.string()
 	r.SortDisplay = d.string()
+	r.PersonName = d.string()
 	r.NameTokens = d.strings()
 	r.OtherTokens = d.strings()
 	r.PhoneDigits = d.strings()

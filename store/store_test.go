@@ -1040,6 +1040,10 @@ func TestFindMatch(t *testing.T) {
 		{"name and birthday", Human{FirstName: "zoe", LastName: "NUNEZ", Birthday: &Birthday{Year: 1990, Month: 5, Day: 20}}, Match{ID: zoe.ID, Rule: MatchName}},
 		{"name with another birthday", Human{FirstName: "Zoë", LastName: "Núñez", Birthday: &Birthday{Year: 1991, Month: 5, Day: 20}}, Match{}},
 		{"nothing", Human{FirstName: "New", Emails: []Email{{Address: "new@example.org"}}}, Match{}},
+		{"shared e-mail, another person", Human{FirstName: "Marie", LastName: "Curie", Emails: []Email{{Address: "jean.dupont@example.org"}}}, Match{}},
+		{"shared phone, another person", Human{FirstName: "Marie", LastName: "Curie", Phones: []Phone{{Number: "0612345678"}}}, Match{}},
+		{"e-mail, initial of the same person", Human{FirstName: "J.", LastName: "Dupont", Emails: []Email{{Address: "jean.dupont@example.org"}}}, Match{ID: jean.ID, Rule: MatchEmail}},
+		{"name without birthday", Human{FirstName: "Jean", LastName: "Dupont"}, Match{}},
 	} {
 		got, err := s.FindMatch(ctx, &tc.h)
 		if err != nil || got != tc.want {

@@ -1,0 +1,152 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/humans-contacts/humans/carddav"
+	"github.com/humans-contacts/humans/store/storetest"
+)
+
+var benchCards = envInt("HUMANS_BENCH_CARDS", 100_000)
+
+var (
+	vcfOnce sync.Once
+	vcfData []byte
+)
+
+// bookNames resolves the generated book's ids to names.
+type bookNames struct{ b *storetest.GeneratedBook }
+
+func (n bookNames) CompanyName(id int64) string {
+	if id < 1 || int(id) > len(n.b.Companies) {
+		return ""
+	}
+	return n.b.Companies[id-1].Name
+}
+
+func (n bookNames) GroupName(id int64) string {
+	if id < 1 || int(id) > len(n.b.Groups) {
+		return ""
+	}
+	return n.b.Groups[id-1].Name
+}
+
+// benchVCF is a 100,000-card vCard 3.0 file of generated contacts.
+func benchVCF(b *testing.B) []byte {
+	vcfOnce.Do(func() {
+		book := storetest.Book(benchCards, 11)
+		var buf bytes.Buffer
+		for i, h := range book.Humans {
+			h.UID = "bench-" + string(rune('a'+i%26)) + "-" + itoa(i)
+			card, err := carddav.Encode(h, bookNames{book}, nil, "3.0")
+			if err != nil {
+				panic(err)
+			}
+			if err := carddav.WriteCard(&buf, card); err != nil {
+				panic(err)
+			}
+		}
+		vcfData = buf.Bytes()
+	})
+	return vcfData
+}
+
+func itoa(i int) string {
+	var b [20]byte
+	n := len(b)
+	for {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			return string(b[n:])
+		}
+	}
+}
+
+// BenchmarkImportVCard100k imports a 100,000-card file into an empty book:
+// read, decode, match, validate, create companies and groups, store.
+func BenchmarkImportVCard100k(b *testing.B) {
+	data := benchVCF(b)
+	path := filepath.Join(b.TempDir(), "book.vcf")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		b.StopTimer()
+		svc, err := Open(Options{DataDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := svc.ImportFiles(context.Background(), []string{path}, ImportOptions{})
+		b.Logf("%+v", res.ImportResultCounts)
+		if err != nil || res.Created+res.Updated != benchCards || res.Failed != 0 {
+			b.Fatalf("%+v %v", res.ImportResultCounts, err)
+		}
+		b.StopTimer()
+		svc.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(benchCards*b.N)/b.Elapsed().Seconds(), "cards/s")
+}
+
+// BenchmarkExport100k exports a 100,000-contact book in each format.
+func BenchmarkExport100k(b *testing.B) {
+	svc, err := Open(Options{DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+	ctx := context.Background()
+	book := storetest.Book(benchCards, 12)
+	for _, c := range book.Companies {
+		if _, err := svc.CreateCompany(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, g := range book.Groups {
+		if _, err := svc.CreateGroup(ctx, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := svc.CreateHumans(ctx, book.Humans); err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []ExportFormat{ExportVCard, ExportCSV, ExportJSON} {
+		b.Run(string(f), func(b *testing.B) {
+			var size int64
+			for b.Loop() {
+				var cw countingWriter
+				n, err := svc.Export(ctx, ExportRequest{Format: f}, &cw)
+				if err != nil || n != benchCards {
+					b.Fatalf("%d %v", n, err)
+				}
+				size = cw.n
+			}
+			b.SetBytes(size)
+			b.ReportMetric(float64(benchCards*b.N)/b.Elapsed().Seconds(), "contacts/s")
+		})
+	}
+}
+
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,597 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/emersion/go-vcard"
+
+	"github.com/humans-contacts/humans/app/interchange"
+	"github.com/humans-contacts/humans/carddav"
+	"github.com/humans-contacts/humans/store"
+)
+
+// Format is a file format contacts are imported from or exported to.
+type Format string
+
+// The formats.
+const (
+	FormatAuto  Format = ""
+	FormatVCard Format = "vcard"
+	FormatCSV   Format = "csv"
+	FormatJSON  Format = "json"
+)
+
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// DryRun reads, matches and validates everything and reports what
+	// would happen, writing nothing.
+	DryRun bool
+	// Progress, when set, is called from the importing goroutine every few
+	// hundred records and once at the end.
+	Progress func(ImportProgress)
+}
+
+// ImportProgress is how far an import has come.
+type ImportProgress struct {
+	File       string
+	BytesRead  int64
+	BytesTotal int64 // 0 when unknown
+	Records    int
+	ImportResultCounts
+	Done bool
+}
+
+// ImportResultCounts are the Hub's import figures.
+type ImportResultCounts struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	Skipped int `json:"skipped"`
+	Failed  int `json:"failed"`
+}
+
+// ImportResult reports an import: the counts, and why records failed.
+type ImportResult struct {
+	ImportResultCounts
+	DryRun bool `json:"dry_run"`
+	// Problems lists the failed records (at most maxReportedProblems).
+	Problems []ImportProblem `json:"problems,omitempty"`
+	// Actions lists what happened to each record (at most
+	// maxReportedActions): what a dry run shows.
+	Actions []ImportAction `json:"actions,omitempty"`
+	// CompaniesCreated and GroupsCreated name what the import added.
+	CompaniesCreated []string `json:"companies_created,omitempty"`
+	GroupsCreated    []string `json:"groups_created,omitempty"`
+}
+
+// ImportProblem is a record that could not be imported.
+type ImportProblem struct {
+	File     string `json:"file"`
+	Position int    `json:"position"`
+	Line     int    `json:"line,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+// ImportAction is what an import did, or would do, with one record.
+type ImportAction struct {
+	File     string `json:"file"`
+	Position int    `json:"position"`
+	Name     string `json:"name"`
+	// Action is create, update, skip (already there, nothing new) or fail.
+	Action string `json:"action"`
+	// MatchedID and Rule say which existing contact an update or skip
+	// matched, and how (uid, email, phone, name).
+	MatchedID int64  `json:"matched_id,omitempty"`
+	Rule      string `json:"rule,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+const (
+	maxReportedProblems = 1000
+	maxReportedActions  = 1000
+	importBatch         = 2000
+	progressEvery       = 500
+)
+
+// ImportFiles imports every file in turn, each in the format its name or
+// content says, into one result.
+func (s *Service) ImportFiles(ctx context.Context, paths []string, opts ImportOptions) (ImportResult, error) {
+	imp := s.newImporter(opts)
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			return imp.result, fmt.Errorf("app: import: %w", err)
+		}
+		var size int64
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		err = imp.importReader(ctx, f, filepath.Base(path), FormatAuto, size)
+		f.Close()
+		if err != nil {
+			return imp.result, err
+		}
+	}
+	return imp.finish(ctx)
+}
+
+// Import imports the contacts read from r; name labels problems and, with
+// FormatAuto, helps detect the format.
+func (s *Service) Import(ctx context.Context, r io.Reader, name string, format Format, opts ImportOptions) (ImportResult, error) {
+	imp := s.newImporter(opts)
+	if err := imp.importReader(ctx, r, name, format, 0); err != nil {
+		return imp.result, err
+	}
+	return imp.finish(ctx)
+}
+
+// importer carries one import's state across files.
+type importer struct {
+	s      *Service
+	opts   ImportOptions
+	result ImportResult
+	region string
+
+	companies map[string]int64 // folded name → id (negative: would be created)
+	groups    map[string]int64
+	nextFake  int64
+
+	// Records to create, written in batches; pendingKeys recognises a
+	// later record of the same person before the batch is stored.
+	pending     []*pendingHuman
+	pendingKeys map[string]*pendingHuman
+
+	file     string
+	progress ImportProgress
+	read     *countingReader
+}
+
+type pendingHuman struct {
+	human    *Human
+	keys     store.MatchKeySet
+	photo    []byte
+	file     string
+	position int
+}
+
+func (s *Service) newImporter(opts ImportOptions) *importer {
+	return &importer{
+		s:           s,
+		opts:        opts,
+		result:      ImportResult{DryRun: opts.DryRun},
+		region:      s.Settings().PhoneRegion,
+		pendingKeys: make(map[string]*pendingHuman),
+	}
+}
+
+// countingReader counts the bytes read, for progress.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (imp *importer) importReader(ctx context.Context, r io.Reader, name string, format Format, size int64) error {
+	imp.file = name
+	imp.read = &countingReader{r: r}
+	imp.progress = ImportProgress{File: name, BytesTotal: size}
+	br := bufio.NewReaderSize(imp.read, 64<<10)
+	if format == FormatAuto {
+		format = detectFormat(name, br)
+	}
+	handle := func(rec interchange.Record) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return imp.handle(ctx, rec)
+	}
+	var err error
+	switch format {
+	case FormatVCard:
+		err = carddav.ReadCards(br, func(index int, card vcard.Card, cerr error) error {
+			return handle(recordFromCard(index, card, cerr))
+		})
+	case FormatCSV:
+		err = interchange.ReadCSV(br, handle)
+	case FormatJSON:
+		err = interchange.ReadJSON(br, handle)
+	default:
+		return fmt.Errorf("app: import: unknown format %q", format)
+	}
+	if err != nil {
+		return fmt.Errorf("app: import %s: %w", name, err)
+	}
+	return imp.flush(ctx)
+}
+
+// detectFormat names the format of a file from its extension, else from
+// its first bytes.
+func detectFormat(name string, br *bufio.Reader) Format {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".vcf", ".vcard":
+		return FormatVCard
+	case ".csv", ".tsv":
+		return FormatCSV
+	case ".json":
+		return FormatJSON
+	}
+	head, _ := br.Peek(4096)
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimSpace(head)
+	switch {
+	case bytes.Contains(bytes.ToUpper(head), []byte("BEGIN:VCARD")):
+		return FormatVCard
+	case len(trimmed) > 0 && (trimmed[0] == '[' || trimmed[0] == '{'):
+		return FormatJSON
+	default:
+		return FormatCSV
+	}
+}
+
+// recordFromCard turns what the vCard reader produced into a record.
+func recordFromCard(index int, card vcard.Card, err error) interchange.Record {
+	rec := interchange.Record{Position: index + 1}
+	var cerr *carddav.CardError
+	if errors.As(err, &cerr) {
+		rec.Line = cerr.Line
+	}
+	if err != nil {
+		rec.Err = err
+		return rec
+	}
+	p, err := carddav.Decode(card)
+	if err != nil {
+		rec.Err = err
+		return rec
+	}
+	rec.Human, rec.Company, rec.Groups, rec.Photo = p.Human, p.Company, p.Categories, p.Photo
+	return rec
+}
+
+func (imp *importer) handle(ctx context.Context, rec interchange.Record) error {
+	imp.progress.Records++
+	defer imp.report(false)
+	if rec.Err != nil {
+		imp.fail(rec.Position, rec.Line, rec.Err.Error(), "")
+		return nil
+	}
+	h := rec.Human
+	h.ID, h.Revision, h.ETag = 0, 0, ""
+	// The photo bytes are stored after the contact, through SetPhoto.
+	h.PhotoHash, h.PhotoType = "", ""
+	if h.Source == "" || h.Source == store.SourceManual {
+		h.Source = store.SourceImport
+	}
+	var err error
+	if h.CompanyID, err = imp.companyID(ctx, rec.Company); err != nil {
+		return err
+	}
+	h.GroupIDs = h.GroupIDs[:0:0]
+	for _, name := range rec.Groups {
+		id, err := imp.groupID(ctx, name)
+		if err != nil {
+			return err
+		}
+		if id != 0 && !containsID(h.GroupIDs, id) {
+			h.GroupIDs = append(h.GroupIDs, id)
+		}
+	}
+	if err := imp.validate(ctx, h); err != nil {
+		imp.fail(rec.Position, rec.Line, err.Error(), h.Name())
+		return nil
+	}
+	// A record of a person met earlier in this import merges into it.
+	mk := imp.s.store.MatchKeysOf(h)
+	keys := mk.Keys()
+	for _, k := range keys {
+		p := imp.pendingKeys[k]
+		if p == nil || !store.SamePerson(p.keys.PersonName, mk.PersonName) {
+			continue
+		}
+		mergeInto(p.human, h, imp.region)
+		p.keys = imp.s.store.MatchKeysOf(p.human)
+		for _, k2 := range p.keys.Keys() {
+			imp.pendingKeys[k2] = p
+		}
+		imp.result.Updated++
+		imp.act(ImportAction{Position: rec.Position, Name: h.Name(), Action: "update", Reason: "same person as record " + fmt.Sprint(p.position)})
+		return nil
+	}
+	m, err := imp.s.store.FindMatchKeys(ctx, mk)
+	if err != nil {
+		return err
+	}
+	if m.Rule == store.MatchNone {
+		p := &pendingHuman{human: h, keys: mk, photo: rec.Photo, file: imp.file, position: rec.Position}
+		imp.pending = append(imp.pending, p)
+		for _, k := range keys {
+			if imp.pendingKeys[k] == nil {
+				imp.pendingKeys[k] = p
+			}
+		}
+		imp.act(ImportAction{Position: rec.Position, Name: h.Name(), Action: "create"})
+		if len(imp.pending) >= importBatch {
+			return imp.flush(ctx)
+		}
+		return nil
+	}
+	return imp.update(ctx, rec, h, m)
+}
+
+// update merges h into the contact it matched.
+func (imp *importer) update(ctx context.Context, rec interchange.Record, h *Human, m store.Match) error {
+	existing, err := imp.s.store.GetHuman(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	merged := cloneForMerge(existing)
+	merged.DeletedAt = nil
+	changed := mergeInto(merged, h, imp.region) || m.Trashed
+	action := ImportAction{Position: rec.Position, Name: h.Name(), MatchedID: m.ID, Rule: string(m.Rule)}
+	if !changed && len(rec.Photo) == 0 {
+		imp.result.Skipped++
+		action.Action, action.Reason = "skip", "already there"
+		imp.act(action)
+		return nil
+	}
+	if err := imp.validate(ctx, merged); err != nil {
+		imp.fail(rec.Position, rec.Line, "merging into contact "+fmt.Sprint(m.ID)+": "+err.Error(), h.Name())
+		return nil
+	}
+	action.Action = "update"
+	if m.Trashed {
+		action.Reason = "restored from the trash"
+	}
+	if !imp.opts.DryRun {
+		if m.Trashed {
+			if _, err := imp.s.store.RestoreHuman(ctx, m.ID); err != nil {
+				imp.fail(rec.Position, rec.Line, err.Error(), h.Name())
+				return nil
+			}
+		}
+		if _, err := imp.s.store.UpdateHuman(ctx, m.ID, patchOf(merged), ""); err != nil {
+			imp.fail(rec.Position, rec.Line, err.Error(), h.Name())
+			return nil
+		}
+		if len(rec.Photo) > 0 && existing.PhotoHash == "" {
+			if _, err := imp.s.store.SetPhoto(ctx, m.ID, rec.Photo, ""); err != nil {
+				imp.s.log.Warn("import: photo not kept", "contact", m.ID, "err", err)
+			}
+		}
+	}
+	imp.result.Updated++
+	imp.act(action)
+	return nil
+}
+
+func cloneForMerge(h *Human) *Human {
+	c := *h
+	c.Phones = append([]Phone(nil), h.Phones...)
+	c.Emails = append([]Email(nil), h.Emails...)
+	c.Addresses = append([]Address(nil), h.Addresses...)
+	c.URLs = append([]URL(nil), h.URLs...)
+	c.IMs = append([]IM(nil), h.IMs...)
+	c.GroupIDs = append([]int64(nil), h.GroupIDs...)
+	c.Consents = append([]Consent(nil), h.Consents...)
+	if h.CustomFields != nil {
+		c.CustomFields = make(map[string]string, len(h.CustomFields))
+		for k, v := range h.CustomFields {
+			c.CustomFields[k] = v
+		}
+	}
+	if h.Extra != nil {
+		c.Extra = make(map[string][]byte, len(h.Extra))
+		for k, v := range h.Extra {
+			c.Extra[k] = v
+		}
+	}
+	return &c
+}
+
+// validate checks h as the store will; in a dry run, companies and groups
+// that would be created have negative ids, which the store's Validate
+// counts as existing.
+func (imp *importer) validate(ctx context.Context, h *Human) error {
+	return imp.s.store.Validate(ctx, h)
+}
+
+// flush creates the pending contacts in one batch.
+func (imp *importer) flush(ctx context.Context) error {
+	batch := imp.pending
+	imp.pending = nil
+	if imp.opts.DryRun {
+		// Nothing is stored, so FindMatch will not see these: keep their
+		// keys to recognise later records of the same people.
+		imp.result.Created += len(batch)
+		return nil
+	}
+	clear(imp.pendingKeys)
+	if len(batch) == 0 {
+		return nil
+	}
+	humans := make([]*Human, len(batch))
+	for i, p := range batch {
+		humans[i] = p.human
+	}
+	ids, err := imp.s.store.CreateHumans(ctx, humans)
+	if err != nil {
+		var verr *store.ValidationError
+		if !errors.As(err, &verr) {
+			return fmt.Errorf("app: import: %w", err)
+		}
+		// Checked one by one before, so something changed meanwhile
+		// (a group deleted): fall back to one at a time.
+		for _, p := range batch {
+			h, err := imp.s.store.CreateHuman(ctx, p.human)
+			if err != nil {
+				imp.failIn(p.file, p.position, 0, err.Error(), p.human.Name())
+				continue
+			}
+			imp.result.Created++
+			imp.setPhoto(ctx, h.ID, p.photo)
+		}
+		return nil
+	}
+	imp.result.Created += len(ids)
+	for i, p := range batch {
+		imp.setPhoto(ctx, ids[i], p.photo)
+	}
+	return nil
+}
+
+func (imp *importer) setPhoto(ctx context.Context, id int64, photo []byte) {
+	if len(photo) == 0 {
+		return
+	}
+	if _, err := imp.s.store.SetPhoto(ctx, id, photo, ""); err != nil {
+		imp.s.log.Warn("import: photo not kept", "contact", id, "err", err)
+	}
+}
+
+// companyID resolves a company name, creating the company when missing.
+func (imp *importer) companyID(ctx context.Context, name string) (int64, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return 0, nil
+	}
+	if imp.companies == nil {
+		imp.companies = make(map[string]int64)
+		list, err := imp.s.store.ListCompanies(ctx)
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range list {
+			imp.companies[foldKey(c.Name)] = c.ID
+		}
+	}
+	key := foldKey(name)
+	if id, ok := imp.companies[key]; ok {
+		return id, nil
+	}
+	id, err := imp.create(func() (int64, error) {
+		c, err := imp.s.store.CreateCompany(ctx, &Company{Name: name})
+		if err != nil {
+			return 0, err
+		}
+		return c.ID, nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("app: import: creating company %q: %w", name, err)
+	}
+	imp.companies[key] = id
+	imp.result.CompaniesCreated = append(imp.result.CompaniesCreated, name)
+	return id, nil
+}
+
+// groupID resolves a group name, creating the group when missing.
+func (imp *importer) groupID(ctx context.Context, name string) (int64, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return 0, nil
+	}
+	if imp.groups == nil {
+		imp.groups = make(map[string]int64)
+		list, err := imp.s.store.ListGroups(ctx)
+		if err != nil {
+			return 0, err
+		}
+		for _, g := range list {
+			imp.groups[foldKey(g.Name)] = g.ID
+		}
+	}
+	key := foldKey(name)
+	if id, ok := imp.groups[key]; ok {
+		return id, nil
+	}
+	id, err := imp.create(func() (int64, error) {
+		g, err := imp.s.store.CreateGroup(ctx, &Group{Name: name})
+		if err != nil {
+			return 0, err
+		}
+		return g.ID, nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("app: import: creating group %q: %w", name, err)
+	}
+	imp.groups[key] = id
+	imp.result.GroupsCreated = append(imp.result.GroupsCreated, name)
+	return id, nil
+}
+
+// create runs fn, or in a dry run hands out a negative stand-in id.
+func (imp *importer) create(fn func() (int64, error)) (int64, error) {
+	if imp.opts.DryRun {
+		imp.nextFake--
+		return imp.nextFake, nil
+	}
+	return fn()
+}
+
+func (imp *importer) fail(position, line int, reason, name string) {
+	imp.failIn(imp.file, position, line, reason, name)
+}
+
+func (imp *importer) failIn(file string, position, line int, reason, name string) {
+	imp.result.Failed++
+	if len(imp.result.Problems) < maxReportedProblems {
+		imp.result.Problems = append(imp.result.Problems, ImportProblem{File: file, Position: position, Line: line, Reason: reason})
+	}
+	imp.act(ImportAction{Position: position, Name: name, Action: "fail", Reason: reason})
+}
+
+func (imp *importer) act(a ImportAction) {
+	if a.File == "" {
+		a.File = imp.file
+	}
+	if len(imp.result.Actions) < maxReportedActions {
+		imp.result.Actions = append(imp.result.Actions, a)
+	}
+}
+
+func (imp *importer) report(done bool) {
+	if imp.opts.Progress == nil || (!done && imp.progress.Records%progressEvery != 0) {
+		return
+	}
+	p := imp.progress
+	p.ImportResultCounts = imp.result.ImportResultCounts
+	p.Created += len(imp.pending)
+	if imp.read != nil {
+		p.BytesRead = imp.read.n.Load()
+	}
+	p.Done = done
+	imp.opts.Progress(p)
+}
+
+func (imp *importer) finish(ctx context.Context) (ImportResult, error) {
+	if err := imp.flush(ctx); err != nil {
+		return imp.result, err
+	}
+	imp.report(true)
+	return imp.result, nil
+}
+
+// foldKey is how names of companies and groups are compared: the store
+// keeps group names unique ignoring case and accents.
+func foldKey(s string) string { return store.Fold(strings.Join(strings.Fields(s), " ")) }
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,230 @@
+package carddav
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+
+	"github.com/emersion/go-vcard"
+)
+
+// extra is Human.Extra["vcard"], parsed.
+type extra struct {
+	version      string             // of the card the lines came from
+	shadows      map[string][]entry // original lines of mapped values, by item key
+	extras       []entry            // unmapped lines
+	mappedGroups map[string]bool    // groups (lower case) that had mapped lines
+	middle       string             // additional names of the original N
+}
+
+// parseExtra reads what formatExtra wrote. It is lenient: a line it
+// cannot read is skipped.
+func parseExtra(b []byte) (*extra, error) {
+	ex := &extra{}
+	if len(b) == 0 {
+		return ex, nil
+	}
+	ex.shadows = map[string][]entry{}
+	ex.mappedGroups = map[string]bool{}
+	for _, l := range unfoldLines(b) {
+		rl, err := parseLine(l)
+		if err != nil {
+			continue
+		}
+		f := &vcard.Field{Value: unescapeValue(rl.value), Params: rl.params, Group: rl.group}
+		if rl.name == vcard.FieldVersion && rl.group == "" && ex.version == "" {
+			ex.version = f.Value
+			continue
+		}
+		if key := f.Params.Get(paramMatch); key != "" {
+			ex.shadows[key] = append(ex.shadows[key], entry{rl.name, f})
+			if f.Group != "" {
+				ex.mappedGroups[strings.ToLower(f.Group)] = true
+			}
+			if rl.name == vcard.FieldName && ex.middle == "" {
+				ex.middle = comp(splitStructured(f.Value), 2)
+			}
+			continue
+		}
+		ex.extras = append(ex.extras, entry{rl.name, f})
+	}
+	return ex, nil
+}
+
+// unfoldLines splits text into logical lines.
+func unfoldLines(b []byte) []string {
+	var out []string
+	var cur []byte
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		var l []byte
+		if i < 0 {
+			l, b = b, nil
+		} else {
+			l, b = b[:i], b[i+1:]
+		}
+		l = bytes.TrimSuffix(l, []byte("\r"))
+		if len(l) > 0 && (l[0] == ' ' || l[0] == '\t') && cur != nil {
+			cur = append(cur, l[1:]...)
+			continue
+		}
+		if cur != nil {
+			out = append(out, string(cur))
+		}
+		cur = append([]byte(nil), l...)
+	}
+	if len(cur) > 0 {
+		out = append(out, string(cur))
+	}
+	return out
+}
+
+// formatExtra writes the version line, the shadows (already tagged) and
+// the unmapped lines. Unmapped lines are sorted by property name, keeping
+// the order of the lines of one property, so that the text depends only
+// on the card's content.
+func formatExtra(version string, shadows, extras []entry) []byte {
+	if len(shadows) == 0 && len(extras) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(extras, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	dst := appendLine(nil, vcard.FieldVersion, field(version))
+	for _, e := range shadows {
+		dst = appendLine(dst, e.name, e.f)
+	}
+	for _, e := range extras {
+		dst = appendLine(dst, e.name, e.f)
+	}
+	return dst
+}
+
+// structuredProps are the properties whose values are split on
+// semicolons; in the others an escaped semicolon is just a semicolon.
+var structuredProps = map[string]bool{
+	vcard.FieldName: true, vcard.FieldAddress: true, vcard.FieldOrganization: true, vcard.FieldGender: true,
+	vcard.FieldClientPIDMap: true, propField: true, propConsent: true,
+}
+
+// binaryProps are the properties that can carry inline data.
+var binaryProps = map[string]bool{vcard.FieldPhoto: true, vcard.FieldLogo: true, vcard.FieldSound: true, vcard.FieldKey: true}
+
+// normalizedParams are the parameters whose values are compared without
+// regard to case.
+var normalizedParams = map[string]bool{vcard.ParamType: true, vcard.ParamValue: true, paramEncoding: true}
+
+// normLine is the form in which two lines are compared: group and names
+// without case, parameters sorted, TYPE values as a sorted set, inline
+// data by its bytes, and \; as ; outside structured values. Humans'
+// bookkeeping parameters (X-HUMANS-MATCH, X-HUMANS-PRIMARY) are left out.
+func normLine(name string, f *vcard.Field) string {
+	var b strings.Builder
+	if f.Group != "" {
+		b.WriteString(strings.ToLower(f.Group))
+		b.WriteByte('.')
+	}
+	b.WriteString(strings.ToUpper(name))
+	keys := make([]string, 0, len(f.Params))
+	for k := range f.Params {
+		if u := strings.ToUpper(k); u != paramMatch && u != paramPrimary {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b string) int { return strings.Compare(strings.ToUpper(a), strings.ToUpper(b)) })
+	for _, k := range keys {
+		u := strings.ToUpper(k)
+		vals := f.Params[k]
+		if normalizedParams[u] {
+			var set []string
+			for _, v := range vals {
+				for _, p := range strings.Split(v, ",") {
+					if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
+						set = append(set, p)
+					}
+				}
+			}
+			slices.Sort(set)
+			vals = slices.Compact(set)
+		}
+		b.WriteByte(';')
+		b.WriteString(u)
+		b.WriteByte('=')
+		b.WriteString(strings.Join(vals, ","))
+	}
+	b.WriteByte(':')
+	v := f.Value
+	switch {
+	case binaryProps[strings.ToUpper(name)]:
+		if data, mt, ok := inlineData(f); ok {
+			sum := sha256.Sum256(data)
+			v = "inline:" + mt + ":" + hex.EncodeToString(sum[:])
+		}
+	case structuredProps[strings.ToUpper(name)]:
+		// Trailing empty components say nothing: ORG:Acme; is ORG:Acme.
+		for strings.HasSuffix(v, ";") && !strings.HasSuffix(v, `\;`) {
+			v = v[:len(v)-1]
+		}
+	default:
+		v = unescSemi(v)
+	}
+	b.WriteString(v)
+	return b.String()
+}
+
+// NormalizedLines returns the lines of card in the form the round-trip
+// guarantee compares them: sorted, normalized as described in the package
+// comment, without VERSION and PRODID.
+func NormalizedLines(card vcard.Card) []string {
+	var out []string
+	for name, fs := range card {
+		switch strings.ToUpper(name) {
+		case vcard.FieldVersion, vcard.FieldProductID:
+			continue
+		}
+		for _, f := range fs {
+			if f != nil {
+				out = append(out, normLine(name, f))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// sameLines reports whether two lists of lines are equal as multisets of
+// normalized lines.
+func sameLines(a, b []entry) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 1 {
+		if identical(a[0], b[0]) {
+			return true
+		}
+		return normLine(a[0].name, a[0].f) == normLine(b[0].name, b[0].f)
+	}
+	na := make([]string, len(a))
+	nb := make([]string, len(b))
+	for i := range a {
+		na[i] = normLine(a[i].name, a[i].f)
+		nb[i] = normLine(b[i].name, b[i].f)
+	}
+	slices.Sort(na)
+	slices.Sort(nb)
+	return slices.Equal(na, nb)
+}
+
+// identical reports whether two lines are the same to the byte: the fast
+// path of sameLines.
+func identical(a, b entry) bool {
+	if a.name != b.name || a.f.Value != b.f.Value || a.f.Group != b.f.Group || len(a.f.Params) != len(b.f.Params) {
+		return false
+	}
+	for k, va := range a.f.Params {
+		if !slices.Equal(va, b.f.Params[k]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,506 @@
+package carddav
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-vcard"
+	"github.com/google/uuid"
+
+	"github.com/humans-contacts/humans/store"
+)
+
+// Names resolves the ids a contact refers to into the names a card
+// carries.
+type Names interface {
+	CompanyName(id int64) string
+	GroupName(id int64) string
+}
+
+// Parsed is what Decode makes of a card: the contact with every mapped
+// field, plus what the importer resolves or stores apart.
+type Parsed struct {
+	// Human has every mapped field; CompanyID and GroupIDs are zero (see
+	// Company and Categories), Extra["vcard"] keeps what the model cannot
+	// hold, PhotoHash and PhotoType describe Photo.
+	Human *store.Human
+	// Company is the first component of ORG, to resolve to a company id.
+	Company string
+	// Department is the second component of ORG (also in Human).
+	Department string
+	// Categories are the group names of CATEGORIES, to resolve to ids.
+	Categories []string
+	// Photo is the inline photo, for the store's photo bucket; PhotoType
+	// its media type as the store sniffs it.
+	Photo     []byte
+	PhotoType string
+}
+
+// ExtraKey is the key of Human.Extra this package owns.
+const ExtraKey = "vcard"
+
+// ProductID is the PRODID Encode writes.
+const ProductID = "-//Humans//Humans Contacts//EN"
+
+// Errors of Encode and Decode.
+var (
+	ErrVersion   = errors.New("carddav: vCard version must be 3.0 or 4.0")
+	ErrGroupCard = errors.New("carddav: the card is a group (KIND:group), not a contact")
+)
+
+// Humans' own properties and parameters.
+const (
+	propFavorite  = "X-HUMANS-FAVORITE"
+	propSource    = "X-HUMANS-SOURCE"
+	propField     = "X-HUMANS-FIELD"
+	propConsent   = "X-HUMANS-CONSENT"
+	paramExplicit = "X-HUMANS-EXPLICIT"
+	paramMatch    = "X-HUMANS-MATCH"
+	paramPrimary  = "X-HUMANS-PRIMARY"
+)
+
+// entry is one content line.
+type entry struct {
+	name string
+	f    *vcard.Field
+}
+
+// item is what Encode writes for one model value: key names the value
+// (without its primary flag), lines are the canonical lines.
+type item struct {
+	key     string
+	list    bool // a list item, with a primary flag
+	primary bool
+	lines   []entry
+}
+
+func itemKey(kind string, parts ...string) string {
+	// FNV-1a, 64 bits, inline to spare the allocation of hash/fnv.
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, p := range parts {
+		for i := 0; i < len(p); i++ {
+			h ^= uint64(p[i])
+			h *= prime
+		}
+		h *= prime // a 0 byte between parts
+	}
+	var buf [32]byte
+	b := append(buf[:0], kind...)
+	b = append(b, '-')
+	b = strconv.AppendUint(b, h, 36)
+	return string(b)
+}
+
+func field(v string) *vcard.Field { return &vcard.Field{Value: v} }
+
+func typed(v string, version string, ts ...string) *vcard.Field {
+	f := field(v)
+	for _, t := range ts {
+		if t != "" {
+			if f.Params == nil {
+				f.Params = vcard.Params{}
+			}
+			f.Params.Add(vcard.ParamType, typeCase(t, version))
+		}
+	}
+	return f
+}
+
+// setPref marks f as preferred in the form of version.
+func setPref(f *vcard.Field, version string) {
+	if f.Params == nil {
+		f.Params = vcard.Params{}
+	}
+	if version == v3 {
+		f.Params.Add(vcard.ParamType, "pref")
+	} else {
+		f.Params.Set(vcard.ParamPreferred, "1")
+	}
+}
+
+// clearPref removes the marks that make f primary (TYPE=pref, PREF=1).
+func clearPref(f *vcard.Field) {
+	removeTypes(f, "pref")
+	if strings.TrimSpace(f.Params.Get(vcard.ParamPreferred)) == "1" {
+		delete(f.Params, vcard.ParamPreferred)
+	}
+}
+
+// derivedName is the name the store derives for h, ignoring DisplayName.
+func derivedName(h *store.Human) string {
+	c := *h
+	c.DisplayName = ""
+	return c.Name()
+}
+
+// canonical lists what Encode writes for h, item by item, in the order of
+// the card. Singletons are listed even when empty (with no lines), so
+// that every value Decode reads has a key here.
+func canonical(h *store.Human, company string, categories []string, photo []byte, version string) []item {
+	items := make([]item, 0, 24+len(h.Phones)+len(h.Emails)+len(h.Addresses)+len(h.URLs)+len(h.IMs))
+	single := func(kind, val string, lines ...entry) {
+		items = append(items, item{key: itemKey(kind, val), lines: lines})
+	}
+
+	// FN and N.
+	name := h.Name()
+	explicit := h.DisplayName != "" && h.DisplayName == derivedName(h)
+	fn := field(name)
+	if explicit {
+		fn.Params = vcard.Params{paramExplicit: {"1"}}
+	}
+	items = append(items, item{key: itemKey("fn", name, strconv.FormatBool(explicit)), lines: []entry{{vcard.FieldFormattedName, fn}}})
+	nKey := itemKey("n", h.LastName, h.FirstName, h.Prefix, h.Suffix)
+	if h.LastName != "" || h.FirstName != "" || h.Prefix != "" || h.Suffix != "" || version == v3 {
+		items = append(items, item{key: nKey, lines: []entry{{vcard.FieldName, field(joinStructured(5, h.LastName, h.FirstName, "", h.Prefix, h.Suffix))}}})
+	} else {
+		items = append(items, item{key: nKey})
+	}
+
+	text := func(kind, prop, v string) {
+		if v == "" {
+			single(kind, v)
+			return
+		}
+		single(kind, v, entry{prop, field(v)})
+	}
+	text("nick", vcard.FieldNickname, h.Nickname)
+
+	orgKey := itemKey("org", company, h.Department)
+	switch {
+	case company == "" && h.Department == "":
+		items = append(items, item{key: orgKey})
+	case h.Department == "":
+		items = append(items, item{key: orgKey, lines: []entry{{vcard.FieldOrganization, field(escSemi(company))}}})
+	default:
+		items = append(items, item{key: orgKey, lines: []entry{{vcard.FieldOrganization, field(joinStructured(2, company, h.Department))}}})
+	}
+	text("title", vcard.FieldTitle, h.JobTitle)
+
+	if b := h.Birthday; b != nil {
+		v, omit := formatBirthday(*b, version)
+		f := field(v)
+		if omit != "" {
+			f.Params = vcard.Params{paramOmitYear: {omit}}
+		}
+		single("bday", b.String(), entry{vcard.FieldBirthday, f})
+	} else {
+		single("bday", "")
+	}
+	text("note", vcard.FieldNote, h.Notes)
+
+	// Photos: the inline photo, then the URL.
+	if len(photo) > 0 {
+		mt := h.PhotoType
+		if sniffed, ok := acceptedImage(photo); ok {
+			mt = sniffed
+		}
+		b64 := base64.StdEncoding.EncodeToString(photo)
+		var f *vcard.Field
+		if version == v3 {
+			f = &vcard.Field{Value: b64, Params: vcard.Params{paramEncoding: {"b"}, vcard.ParamType: {photoTypeParam(mt)}}}
+		} else {
+			f = field("data:" + mt + ";base64," + b64)
+		}
+		items = append(items, item{key: itemKey("photo", photoHash(photo)), lines: []entry{{vcard.FieldPhoto, f}}})
+	}
+	if h.PhotoURL != "" {
+		f := field(h.PhotoURL)
+		if version == v3 {
+			f.Params = vcard.Params{vcard.ParamValue: {"uri"}}
+		}
+		single("photourl", h.PhotoURL, entry{vcard.FieldPhoto, f})
+	}
+
+	if g := genderLetters[h.Gender]; g != "" {
+		single("gender", h.Gender, entry{vcard.FieldGender, field(g)})
+	} else {
+		single("gender", h.Gender)
+	}
+	text("lang", vcard.FieldLanguage, h.Language)
+
+	if h.UID != "" {
+		v := h.UID
+		if version == v4 {
+			if _, err := uuid.Parse(v); err == nil && len(v) == 36 {
+				v = "urn:uuid:" + v
+			}
+		}
+		single("uid", h.UID, entry{vcard.FieldUID, field(v)})
+	} else {
+		single("uid", "")
+	}
+	if !h.UpdatedAt.IsZero() {
+		r := formatRev(h.UpdatedAt)
+		single("rev", r, entry{vcard.FieldRevision, field(r)})
+	} else {
+		single("rev", "")
+	}
+
+	cats := make([]string, 0, len(categories))
+	seen := make(map[string]bool, len(categories))
+	for _, c := range categories {
+		if c = strings.TrimSpace(c); c != "" && !seen[c] {
+			seen[c] = true
+			cats = append(cats, c)
+		}
+	}
+	sorted := slices.Clone(cats)
+	slices.Sort(sorted)
+	if len(cats) > 0 {
+		single("cat", strings.Join(sorted, "\x00"), entry{vcard.FieldCategories, field(strings.Join(cats, ","))})
+	} else {
+		single("cat", "")
+	}
+
+	// Lists.
+	for _, p := range h.Phones {
+		f := typed(formatTel(p.Number, p.Extension), version, telTypeParam(p.Type))
+		if p.IsPrimary {
+			setPref(f, version)
+		}
+		items = append(items, item{key: itemKey("tel", p.Number, p.Extension, p.Type), list: true, primary: p.IsPrimary,
+			lines: []entry{{vcard.FieldTelephone, f}}})
+	}
+	for _, e := range h.Emails {
+		var f *vcard.Field
+		if version == v3 {
+			f = typed(e.Address, version, "internet", e.Type)
+		} else {
+			f = typed(e.Address, version, e.Type)
+		}
+		if e.IsPrimary {
+			setPref(f, version)
+		}
+		items = append(items, item{key: itemKey("email", strings.ToLower(e.Address), e.Type), list: true, primary: e.IsPrimary,
+			lines: []entry{{vcard.FieldEmail, f}}})
+	}
+	for _, a := range h.Addresses {
+		street, hint := joinStreet(a.Number, a.Street)
+		f := typed(joinStructured(7, "", a.Complement, street, a.City, a.Region, a.Zip, a.Country), version, a.Type)
+		if hint {
+			if f.Params == nil {
+				f.Params = vcard.Params{}
+			}
+			f.Params.Set(paramNumber, a.Number)
+		}
+		if a.IsPrimary {
+			setPref(f, version)
+		}
+		items = append(items, item{key: itemKey("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country),
+			list: true, primary: a.IsPrimary, lines: []entry{{vcard.FieldAddress, f}}})
+	}
+	for _, u := range h.URLs {
+		f := typed(u.URL, version, u.Type)
+		if u.IsPrimary {
+			setPref(f, version)
+		}
+		items = append(items, item{key: itemKey("url", u.URL, u.Type), list: true, primary: u.IsPrimary,
+			lines: []entry{{vcard.FieldURL, f}}})
+	}
+	for _, im := range h.IMs {
+		v, st := formatIMPP(im.Service, im.Handle)
+		f := field(v)
+		if st != "" {
+			f.Params = vcard.Params{"X-SERVICE-TYPE": {st}}
+		}
+		if im.IsPrimary {
+			setPref(f, version)
+		}
+		items = append(items, item{key: itemKey("im", im.Service, im.Handle), list: true, primary: im.IsPrimary,
+			lines: []entry{{vcard.FieldIMPP, f}}})
+	}
+
+	// Humans' own properties.
+	if h.IsFavorite {
+		single("fav", "1", entry{propFavorite, field("1")})
+	} else {
+		single("fav", "")
+	}
+	if h.Source != "" {
+		single("src", string(h.Source), entry{propSource, field(string(h.Source))})
+	} else {
+		single("src", "")
+	}
+	keys := make([]string, 0, len(h.CustomFields))
+	for k := range h.CustomFields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := h.CustomFields[k]
+		single("field", k+"\x00"+v, entry{propField, field(escSemi(k) + ";" + escSemi(v))})
+	}
+	for _, c := range h.Consents {
+		t := c.GrantedAt.UTC().Format(time.RFC3339Nano)
+		items = append(items, item{key: itemKey("consent", c.Channel, t, c.Source),
+			lines: []entry{{propConsent, field(joinStructured(2, c.Channel, t, c.Source))}}})
+	}
+	return items
+}
+
+func photoHash(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Encode writes h as a card of version "3.0" or "4.0". names resolves
+// CompanyID and GroupIDs (nil: no ORG company, no CATEGORIES); photo is
+// the contact's photo bytes, if any. What Decode kept in
+// h.Extra["vcard"] is written back (see the package comment).
+func Encode(h *store.Human, names Names, photo []byte, version string) (vcard.Card, error) {
+	if version != v3 && version != v4 {
+		return nil, fmt.Errorf("%w (got %q)", ErrVersion, version)
+	}
+	var company string
+	var cats []string
+	if names != nil {
+		if h.CompanyID != 0 {
+			company = names.CompanyName(h.CompanyID)
+		}
+		for _, id := range h.GroupIDs {
+			if n := names.GroupName(id); n != "" {
+				cats = append(cats, n)
+			}
+		}
+	}
+	items := canonical(h, company, cats, photo, version)
+	ex, err := parseExtra(h.Extra[ExtraKey])
+	if err != nil {
+		return nil, err
+	}
+	convert := ex.version != "" && major(ex.version) != major(version)
+
+	card := make(vcard.Card, 24)
+	card[vcard.FieldVersion] = []*vcard.Field{field(version)}
+	card[vcard.FieldProductID] = []*vcard.Field{field(ProductID)}
+	emittedGroups := map[string]bool{}
+	emit := func(name string, f *vcard.Field) {
+		if convert {
+			name, f = convertField(name, f, version)
+		}
+		if f.Group != "" {
+			emittedGroups[strings.ToLower(f.Group)] = true
+		}
+		card[name] = append(card[name], f)
+	}
+	used := map[string]bool{}
+	for _, it := range items {
+		sh, ok := ex.shadows[it.key]
+		if !ok || used[it.key] {
+			lines := withMiddleName(it.lines, ex)
+			for _, l := range lines {
+				card[l.name] = append(card[l.name], l.f)
+			}
+			continue
+		}
+		used[it.key] = true
+		wasPrimary := false
+		for _, l := range sh {
+			wasPrimary = wasPrimary || l.f.Params.Get(paramPrimary) == "1"
+		}
+		for i, l := range sh {
+			f := copyField(l.f)
+			delete(f.Params, paramMatch)
+			delete(f.Params, paramPrimary)
+			if l.name == vcard.FieldPhoto && len(photo) > 0 && (f.Value == "" || strings.HasSuffix(strings.ToLower(f.Value), ";base64,")) {
+				f.Value = photoValue(f, photo)
+			}
+			name := l.name
+			if convert {
+				name, f = convertField(name, f, version)
+			}
+			if it.list && wasPrimary != it.primary {
+				if it.primary && i == 0 {
+					setPref(f, version)
+				} else if !it.primary {
+					clearPref(f)
+				}
+			}
+			if len(f.Params) == 0 {
+				f.Params = nil
+			}
+			if f.Group != "" {
+				emittedGroups[strings.ToLower(f.Group)] = true
+			}
+			card[name] = append(card[name], f)
+		}
+	}
+	for _, l := range ex.extras {
+		if g := strings.ToLower(l.f.Group); g != "" && ex.mappedGroups[g] && !emittedGroups[g] {
+			continue // the rest of a group whose mapped lines are gone
+		}
+		emit(l.name, copyField(l.f))
+	}
+	return card, nil
+}
+
+// photoValue regenerates the data of a PHOTO line kept without it.
+func photoValue(f *vcard.Field, photo []byte) string {
+	b64 := base64.StdEncoding.EncodeToString(photo)
+	if strings.HasPrefix(strings.ToLower(f.Value), "data:") {
+		return f.Value + b64
+	}
+	return b64
+}
+
+// withMiddleName keeps the additional names of the original N after the
+// other parts of the name were edited.
+func withMiddleName(lines []entry, ex *extra) []entry {
+	if ex.middle == "" || len(lines) != 1 || lines[0].name != vcard.FieldName {
+		return lines
+	}
+	c := splitStructured(lines[0].f.Value)
+	for len(c) < 5 {
+		c = append(c, "")
+	}
+	c[2] = ex.middle
+	return []entry{{vcard.FieldName, field(joinStructured(5, c...))}}
+}
+
+func copyField(f *vcard.Field) *vcard.Field {
+	c := &vcard.Field{Value: f.Value, Group: f.Group}
+	if len(f.Params) > 0 {
+		c.Params = make(vcard.Params, len(f.Params))
+		for k, v := range f.Params {
+			c.Params[k] = slices.Clone(v)
+		}
+	}
+	return c
+}
+
+func major(v string) string {
+	v = strings.TrimSpace(v)
+	if i := strings.IndexByte(v, '.'); i >= 0 {
+		v = v[:i]
+	}
+	if v == "2" {
+		return "3" // 2.1 lines were made 3.0-like by the reader
+	}
+	return v
+}
+
+// cardVersion is the version Decode compares a card against: 4.0 for 4.x
+// cards, 3.0 for everything else.
+func cardVersion(card vcard.Card) string {
+	if major(card.Value(vcard.FieldVersion)) == "4" {
+		return v4
+	}
+	return v3
+}
+
+// IsGroupCard reports whether card describes a group (vCard 4.0
+// KIND:group or Apple's X-ADDRESSBOOKSERVER-KIND:group) rather than a
+// contact.
+func IsGroupCard(card vcard.Card) bool {
+	return strings.EqualFold(strings.TrimSpace(card.Value(vcard.FieldKind)), "group") ||
+		strings.EqualFold(strings.TrimSpace(card.Value("X-ADDRESSBOOKSERVER-KIND")), "group")
+}
