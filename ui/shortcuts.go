@@ -19,7 +19,8 @@ var (
 	shortcutSaveKP   = &desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: fyne.KeyModifierShortcutDefault}
 	shortcutSaveS    = &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}
 	shortcutDelete   = &desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShortcutDefault}
-	shortcutShortcut = []*desktop.CustomShortcut{shortcutNew, shortcutFind, shortcutSave, shortcutSaveKP, shortcutSaveS, shortcutDelete}
+	shortcutShortcut = []*desktop.CustomShortcut{shortcutNew, shortcutFind, shortcutSave, shortcutSaveKP, shortcutSaveS, shortcutDelete,
+		shortcutImport, shortcutExport, shortcutQuit}
 )
 
 // registerShortcuts adds the window's shortcuts to its canvas, for when
@@ -51,6 +52,9 @@ Ctrl+F	Search
 Ctrl+Return	Save the contact being edited (also Ctrl+S)
 Escape	Cancel the edit, clear the search, or close the contact
 Ctrl+Delete	Move the selected contact to the Trash
+Ctrl+I	Import contacts from vCard, CSV or JSON files
+Ctrl+E	Export contacts
+Ctrl+Q	Quit
 Return in the search	Open the first match
 F1	This list`
 
@@ -87,6 +91,12 @@ func (w *Window) handleShortcut(s fyne.Shortcut) bool {
 		if w.editor == nil {
 			w.deleteSelected()
 		}
+	case shortcutImport.ShortcutName():
+		w.importContacts()
+	case shortcutExport.ShortcutName():
+		w.exportContacts()
+	case shortcutQuit.ShortcutName():
+		w.quit()
 	default:
 		return false
 	}

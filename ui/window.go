@@ -59,8 +59,17 @@ type Window struct {
 	// confirm asks a yes/no question; ok runs on yes, no (if set) on no.
 	// Tests replace it.
 	confirm func(title, message, yes string, ok, no func())
-	// showError tells the person about a failure. Tests replace it.
+	// showError tells the person about a failure, inform about a success.
+	// Tests replace them.
 	showError func(err error)
+	inform    func(title, message string)
+
+	imports *importFlow // the import dialog, while one is open
+	exports *exportFlow // the export dialog, while one is open
+	lastDir string      // the folder last imported from or exported to
+	// prefs keeps what the window remembers between runs (the export
+	// format).
+	prefs fyne.Preferences
 
 	view      viewState
 	loading   bool // a query is running
@@ -103,19 +112,20 @@ func New(a fyne.App, win fyne.Window, svc *app.Service) *Window {
 	return newWindow(a, win, svc, fyne.Do)
 }
 
-func newWindow(_ fyne.App, win fyne.Window, svc *app.Service, do func(func())) *Window {
+func newWindow(a fyne.App, win fyne.Window, svc *app.Service, do func(func())) *Window {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &Window{win: win, svc: svc, ctx: ctx, cancel: cancel, do: do}
+	w := &Window{win: win, svc: svc, ctx: ctx, cancel: cancel, do: do, prefs: a.Preferences()}
 	w.confirm = w.confirmDialog
 	w.showError = func(err error) { dialog.ShowError(err, w.win) }
+	w.inform = func(title, message string) { dialog.ShowInformation(title, message, w.win) }
 	w.build()
 	win.SetContent(w.content)
+	win.SetMainMenu(w.mainMenu())
 	w.registerShortcuts(win.Canvas())
 	win.SetOnClosed(w.close)
-	win.SetCloseIntercept(func() {
-		// Closing the window with unsaved changes asks first.
-		w.leaveEditor(win.Close, nil)
-	})
+	// Closing the window with unsaved changes, or during an import, asks
+	// first.
+	win.SetCloseIntercept(w.quit)
 
 	events, unsub := svc.Subscribe()
 	w.unsub = unsub
