@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -101,15 +103,20 @@ func (w *writer) lookups() lookups {
 
 // currentRecord is the index record of id as this transaction sees it.
 func (w *writer) currentRecord(id int64) *indexRecord {
-	for i := len(w.humans) - 1; i >= 0; i-- {
-		if d := w.humans[i]; d.new != nil && d.new.ID == id {
-			return d.new
-		} else if d.old != nil && d.old.ID == id && d.new == nil {
-			return nil
-		}
+	if r, ok := w.written[id]; ok {
+		return r // nil when deleted in this transaction
 	}
 	r, _ := w.s.idx.record(id)
 	return r
+}
+
+// recordWritten notes a contact's new index record (nil: deleted).
+func (w *writer) recordWritten(old, new *indexRecord, id int64) {
+	if w.written == nil {
+		w.written = make(map[int64]*indexRecord)
+	}
+	w.written[id] = new
+	w.humans = append(w.humans, humanDelta{old: old, new: new})
 }
 
 // putHuman writes h with a new revision: the contact, its index record,
@@ -140,7 +147,7 @@ func (w *writer) putHuman(h *Human, rec *indexRecord) error {
 	if err := w.tx.Bucket(bucketSummaries).Put(itob(h.ID), rec.marshalBinary()); err != nil {
 		return fmt.Errorf("store: writing index of contact %d: %w", h.ID, err)
 	}
-	w.humans = append(w.humans, humanDelta{old: old, new: rec})
+	w.recordWritten(old, rec, h.ID)
 	return nil
 }
 
@@ -151,6 +158,15 @@ func (w *writer) insertHuman(h *Human, rec *indexRecord) error {
 		h.UID = uuid.NewString()
 	} else if uids.Get([]byte(h.UID)) != nil {
 		return &ValidationError{Fields: map[string]string{"uid": fmt.Sprintf("a contact with UID %q exists already", h.UID)}}
+	}
+	lk := w.lookups()
+	if h.CompanyID != 0 && !lk.companyExists(h.CompanyID) {
+		return &ValidationError{Fields: map[string]string{"company_id": fmt.Sprintf("no company has id %d", h.CompanyID)}}
+	}
+	for _, g := range h.GroupIDs {
+		if !lk.groupExists(g) {
+			return &ValidationError{Fields: map[string]string{"group_ids": fmt.Sprintf("no group has id %d", g)}}
+		}
 	}
 	seq, err := w.tx.Bucket(bucketHumans).NextSequence()
 	if err != nil {
@@ -211,34 +227,48 @@ func (s *Store) Validate(ctx context.Context, h *Human) error {
 }
 
 // bulkChunk is how many contacts CreateHumans writes per transaction.
-const bulkChunk = 2000
+const bulkChunk = 10_000
 
 // CreateHumans stores many new contacts at once, as an import does. Every
 // contact is validated before anything is written; if any is invalid the
 // error is a *ValidationError whose field names are prefixed with the
 // contact's position ("[12].emails[0].address") and nothing is written.
-// The contacts are then written in transactions of a few thousand: a disk
-// failure part way leaves the earlier transactions in place. It returns
-// the new ids, in order.
+// The contacts are then written in transactions of ten thousand, each
+// chunk's index records derived while the previous chunk is written: a
+// disk failure part way leaves the earlier transactions in place. It
+// returns the new ids, in order.
 func (s *Store) CreateHumans(ctx context.Context, hs []*Human) ([]int64, error) {
 	prepared := make([]*Human, len(hs))
-	for i, h := range hs {
-		prepared[i] = cloneHuman(h)
-		normalizeHuman(prepared[i])
-	}
-	if err := s.validateBatch(prepared); err != nil {
+	if err := s.validateBatch(hs, prepared); err != nil {
 		return nil, err
 	}
-	recs := s.deriveRecords(prepared)
+	type chunk struct {
+		start, end int
+		recs       []*indexRecord
+	}
+	chunks := make(chan chunk, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(chunks)
+		for start := 0; start < len(prepared); start += bulkChunk {
+			end := min(start+bulkChunk, len(prepared))
+			c := chunk{start, end, s.deriveRecords(prepared[start:end])}
+			select {
+			case chunks <- c:
+			case <-stop:
+				return
+			}
+		}
+	}()
 	ids := make([]int64, 0, len(hs))
-	for start := 0; start < len(prepared); start += bulkChunk {
+	for c := range chunks {
 		if err := ctx.Err(); err != nil {
 			return ids, err
 		}
-		end := min(start+bulkChunk, len(prepared))
 		err := s.update(func(w *writer) error {
-			for i := start; i < end; i++ {
-				if err := w.insertHuman(prepared[i], recs[i]); err != nil {
+			for i := c.start; i < c.end; i++ {
+				if err := w.insertHuman(prepared[i], c.recs[i-c.start]); err != nil {
 					if verr, ok := err.(*ValidationError); ok {
 						return prefixFields(verr, i)
 					}
@@ -250,38 +280,74 @@ func (s *Store) CreateHumans(ctx context.Context, hs []*Human) ([]int64, error) 
 		if err != nil {
 			return ids, err
 		}
-		for i := start; i < end; i++ {
+		for i := c.start; i < c.end; i++ {
 			ids = append(ids, prepared[i].ID)
 		}
 	}
 	return ids, nil
 }
 
-func (s *Store) validateBatch(hs []*Human) error {
-	all := &ValidationError{}
-	uids := make(map[string]int, len(hs))
+// validateBatch clones and normalises hs into prepared and validates
+// them on every core, against the companies, groups and field
+// definitions as they are now. insertHuman checks again that a company or
+// group still exists when it writes.
+func (s *Store) validateBatch(hs, prepared []*Human) error {
+	var defs map[string]CustomFieldDef
+	var existingUIDs []bool
 	err := s.view(func(tx *bolt.Tx) error {
-		w := &writer{tx: tx, s: s}
-		lk := w.lookups()
+		defs = make(map[string]CustomFieldDef)
+		if err := tx.Bucket(bucketFieldDefs).ForEach(func(k, v []byte) error {
+			var d CustomFieldDef
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("store: decoding field %q: %w", k, err)
+			}
+			defs[d.Key] = d
+			return nil
+		}); err != nil {
+			return err
+		}
+		existingUIDs = make([]bool, len(hs))
+		uids := tx.Bucket(bucketUIDs)
 		for i, h := range hs {
-			if err := validateHuman(h, lk); err != nil {
-				for k, msg := range err.(*ValidationError).Fields {
-					all.Add(fmt.Sprintf("[%d].%s", i, k), msg)
-				}
-			}
-			if h.UID != "" {
-				if j, dup := uids[h.UID]; dup {
-					all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("UID %q is also used by contact [%d]", h.UID, j))
-				} else if tx.Bucket(bucketUIDs).Get([]byte(h.UID)) != nil {
-					all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("a contact with UID %q exists already", h.UID))
-				}
-				uids[h.UID] = i
-			}
+			existingUIDs[i] = h.UID != "" && uids.Get([]byte(h.UID)) != nil
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	s.idx.mu.RLock()
+	companies := maps.Clone(s.idx.companies)
+	groups := maps.Clone(s.idx.groups)
+	s.idx.mu.RUnlock()
+	lk := lookups{
+		companyExists: func(id int64) bool { _, ok := companies[id]; return ok },
+		groupExists:   func(id int64) bool { _, ok := groups[id]; return ok },
+		fieldDef:      func(key string) (CustomFieldDef, bool) { d, ok := defs[key]; return d, ok },
+	}
+	problems := make([]error, len(hs))
+	parallel(len(hs), func(i int) {
+		prepared[i] = cloneHuman(hs[i])
+		normalizeHuman(prepared[i])
+		problems[i] = validateHuman(prepared[i], lk)
+	})
+	all := &ValidationError{}
+	uids := make(map[string]int, len(hs))
+	for i, h := range prepared {
+		if problems[i] != nil {
+			for k, msg := range problems[i].(*ValidationError).Fields {
+				all.Add(fmt.Sprintf("[%d].%s", i, k), msg)
+			}
+		}
+		if h.UID == "" {
+			continue
+		}
+		if j, dup := uids[h.UID]; dup {
+			all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("UID %q is also used by contact [%d]", h.UID, j))
+		} else if existingUIDs[i] {
+			all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("a contact with UID %q exists already", h.UID))
+		}
+		uids[h.UID] = i
 	}
 	return all.OrNil()
 }
@@ -290,27 +356,30 @@ func (s *Store) validateBatch(hs []*Human) error {
 // phone numbers and folding names is most of the cost of a bulk insert.
 func (s *Store) deriveRecords(hs []*Human) []*indexRecord {
 	recs := make([]*indexRecord, len(hs))
-	workers := max(1, min(len(hs)/256, 8))
-	var next = make(chan int, workers)
-	done := make(chan struct{})
+	parallel(len(hs), func(i int) { recs[i] = newIndexRecord(hs[i], s.opts.DefaultRegion) })
+	return recs
+}
+
+// parallel calls fn for 0 ≤ i < n on every core, in blocks of 256.
+func parallel(n int, fn func(i int)) {
+	const block = 256
+	workers := max(1, min((n+block-1)/block, runtime.GOMAXPROCS(0)))
+	next := make(chan int, workers)
+	var wg sync.WaitGroup
 	for range workers {
-		go func() {
+		wg.Go(func() {
 			for start := range next {
-				for i := start; i < min(start+256, len(hs)); i++ {
-					recs[i] = newIndexRecord(hs[i], s.opts.DefaultRegion)
+				for i := start; i < min(start+block, n); i++ {
+					fn(i)
 				}
 			}
-			done <- struct{}{}
-		}()
+		})
 	}
-	for start := 0; start < len(hs); start += 256 {
+	for start := 0; start < n; start += block {
 		next <- start
 	}
 	close(next)
-	for range workers {
-		<-done
-	}
-	return recs
+	wg.Wait()
 }
 
 func prefixFields(verr *ValidationError, i int) *ValidationError {
@@ -512,7 +581,7 @@ func (w *writer) deleteHuman(id int64) error {
 	if err := w.releasePhoto(h.PhotoHash); err != nil {
 		return err
 	}
-	w.humans = append(w.humans, humanDelta{old: old})
+	w.recordWritten(old, nil, id)
 	return nil
 }
 

@@ -91,7 +91,7 @@ func (ix *index) selectRecords(q Query) []*indexRecord {
 	if q.Trashed || q.Q != "" {
 		return ix.selectMatches(q)
 	}
-	var out []*indexRecord
+	out := make([]*indexRecord, 0, len(ix.orders[q.Sort]))
 	ix.walkOrder(q, func(r *indexRecord) bool {
 		out = append(out, r)
 		return true

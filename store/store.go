@@ -351,6 +351,7 @@ type writer struct {
 	rev      uint64
 
 	humans    []humanDelta
+	written   map[int64]*indexRecord // the latest record of each contact written
 	companies []namedDelta
 	groups    []namedDelta
 }
