@@ -87,7 +87,6 @@ func BenchmarkImportVCard100k(b *testing.B) {
 		}
 		b.StartTimer()
 		res, err := svc.ImportFiles(context.Background(), []string{path}, ImportOptions{})
-		b.Logf("%+v", res.ImportResultCounts)
 		if err != nil || res.Created+res.Updated != benchCards || res.Failed != 0 {
 			b.Fatalf("%+v %v", res.ImportResultCounts, err)
 		}
