@@ -192,26 +192,51 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 	if format == FormatAuto {
 		format = detectFormat(name, br)
 	}
-	handle := func(rec interchange.Record) error {
-		if err := ctx.Err(); err != nil {
+	// Reading and decoding run on another goroutine (another core) than
+	// matching and storing; the phone numbers are parsed there too.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	records := make(chan readRecord, 256)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(records)
+		send := func(rec interchange.Record) error {
+			rr := readRecord{rec: rec}
+			if rec.Human != nil {
+				rr.keys = imp.s.store.MatchKeysOf(rec.Human)
+			}
+			select {
+			case records <- rr:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		var err error
+		switch format {
+		case FormatVCard:
+			err = carddav.ReadCards(br, func(index int, card vcard.Card, cerr error) error {
+				return send(recordFromCard(index, card, cerr))
+			})
+		case FormatCSV:
+			err = interchange.ReadCSV(br, send)
+		case FormatJSON:
+			err = interchange.ReadJSON(br, send)
+		default:
+			err = fmt.Errorf("unknown format %q", format)
+		}
+		readErr <- err
+	}()
+	for rr := range records {
+		if err := imp.handle(ctx, rr.rec, rr.keys); err != nil {
+			cancel()
+			for range records {
+			}
+			<-readErr
 			return err
 		}
-		return imp.handle(ctx, rec)
 	}
-	var err error
-	switch format {
-	case FormatVCard:
-		err = carddav.ReadCards(br, func(index int, card vcard.Card, cerr error) error {
-			return handle(recordFromCard(index, card, cerr))
-		})
-	case FormatCSV:
-		err = interchange.ReadCSV(br, handle)
-	case FormatJSON:
-		err = interchange.ReadJSON(br, handle)
-	default:
-		return fmt.Errorf("app: import: unknown format %q", format)
-	}
-	if err != nil {
+	if err := <-readErr; err != nil {
 		return fmt.Errorf("app: import %s: %w", name, err)
 	}
 	return imp.flush(ctx)
@@ -261,7 +286,13 @@ func recordFromCard(index int, card vcard.Card, err error) interchange.Record {
 	return rec
 }
 
-func (imp *importer) handle(ctx context.Context, rec interchange.Record) error {
+// readRecord is a record with its match keys, computed by the reader.
+type readRecord struct {
+	rec  interchange.Record
+	keys store.MatchKeySet
+}
+
+func (imp *importer) handle(ctx context.Context, rec interchange.Record, mk store.MatchKeySet) error {
 	imp.progress.Records++
 	defer imp.report(false)
 	if rec.Err != nil {
@@ -294,7 +325,6 @@ func (imp *importer) handle(ctx context.Context, rec interchange.Record) error {
 		return nil
 	}
 	// A record of a person met earlier in this import merges into it.
-	mk := imp.s.store.MatchKeysOf(h)
 	keys := mk.Keys()
 	for _, k := range keys {
 		p := imp.pendingKeys[k]
