@@ -2,6 +2,7 @@ package store
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -423,6 +424,51 @@ func parsePhone(number, region string) (p parsedPhone, ok bool) {
 	if len(number) > maxPhoneInput || !hasDigit(number) {
 		return parsedPhone{}, false
 	}
+	key := region + "\x00" + number
+	if c, found := phoneCache.get(key); found {
+		return c.p, c.ok
+	}
+	p, ok = parsePhoneUncached(number, region)
+	phoneCache.put(key, cachedPhone{p, ok})
+	return p, ok
+}
+
+// phoneCache remembers recent parses: an import parses each number once
+// to match the contact and again when the store indexes it, and
+// phonenumbers takes about 15 µs a number.
+var phoneCache = &parseCache{m: make(map[string]cachedPhone)}
+
+type cachedPhone struct {
+	p  parsedPhone
+	ok bool
+}
+
+// parseCache is a map that is emptied when it reaches maxParseCache
+// entries: enough for a batch of imported contacts, bounded in memory.
+type parseCache struct {
+	mu sync.Mutex
+	m  map[string]cachedPhone
+}
+
+const maxParseCache = 1 << 16
+
+func (c *parseCache) get(key string) (cachedPhone, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *parseCache) put(key string, v cachedPhone) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxParseCache {
+		clear(c.m)
+	}
+	c.m[key] = v
+}
+
+func parsePhoneUncached(number, region string) (p parsedPhone, ok bool) {
 	defer func() {
 		if recover() != nil {
 			p, ok = parsedPhone{}, false
