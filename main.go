@@ -56,6 +56,10 @@ Environment:
   HUMANS_LOG   log level on stderr: debug, info, warn or error (default info)
 `
 
+// showAlreadyRunning tells a person who started a second window that
+// Humans is already running; tests replace it (no display there).
+var showAlreadyRunning = ui.RunAlreadyRunning
+
 // openWindow opens the service on dir and runs the window until it is
 // closed, returning the exit status. Tests replace it: a window cannot be
 // opened headless.
@@ -63,6 +67,7 @@ var openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
 	svc, err := app.Open(app.Options{DataDir: dir, Logger: logger})
 	if errors.Is(err, app.ErrLocked) {
 		fmt.Fprintf(stderr, "Humans is already running (the store in %s is open in another Humans process)\n", dir)
+		showAlreadyRunning(dir)
 		return 1
 	}
 	if err != nil {

@@ -243,10 +243,18 @@ func TestWindowSaysWhenAlreadyRunning(t *testing.T) {
 	}
 	t.Cleanup(func() { svc.Close() })
 
+	var shownFor string
+	orig := showAlreadyRunning
+	showAlreadyRunning = func(d string) { shownFor = d }
+	t.Cleanup(func() { showAlreadyRunning = orig })
+
 	var errOut bytes.Buffer
 	code := openWindow(dir, slog.New(slog.DiscardHandler), &errOut)
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
+	}
+	if shownFor != dir {
+		t.Errorf("the already-running window was shown for %q, want %q", shownFor, dir)
 	}
 	want := "Humans is already running (the store in " + dir + " is open in another Humans process)\n"
 	if errOut.String() != want {

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/humans-contacts/humans/app"
 )
 
@@ -352,5 +355,30 @@ func TestFooterLine(t *testing.T) {
 		if got := footerLine(&tc.h); got != tc.want {
 			t.Errorf("footerLine(%s) = %q, want %q", tc.h.Source, got, tc.want)
 		}
+	}
+}
+
+func TestAlreadyRunningContent(t *testing.T) {
+	test.NewTempApp(t)
+	pressed := false
+	c := alreadyRunningContent("/home/zoe/.config/Humans", func() { pressed = true })
+	w := test.NewWindow(c)
+	defer w.Close()
+	var label *widget.Label
+	var button *widget.Button
+	for _, o := range test.LaidOutObjects(c) {
+		switch v := o.(type) {
+		case *widget.Label:
+			label = v
+		case *widget.Button:
+			button = v
+		}
+	}
+	if label == nil || !strings.Contains(label.Text, "already running") || !strings.Contains(label.Text, "/home/zoe/.config/Humans") {
+		t.Fatalf("message: %+v", label)
+	}
+	test.Tap(button)
+	if !pressed {
+		t.Fatal("OK does not close")
 	}
 }

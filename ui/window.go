@@ -40,6 +40,24 @@ func Run(svc *app.Service, version string) error {
 	return nil
 }
 
+// RunAlreadyRunning shows a small window saying that another Humans holds
+// the data directory, for a person who started the app a second time
+// from a launcher (where nothing shows a message on stderr).
+func RunAlreadyRunning(dataDir string) {
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(assets.IconResource())
+	win := a.NewWindow("Humans")
+	win.SetContent(alreadyRunningContent(dataDir, a.Quit))
+	win.SetFixedSize(true)
+	win.ShowAndRun()
+}
+
+// alreadyRunningContent is the message of RunAlreadyRunning.
+func alreadyRunningContent(dataDir string, ok func()) fyne.CanvasObject {
+	msg := widget.NewLabel("Humans is already running.\nSwitch to its window; the contacts in\n" + dataDir + "\nare open there.")
+	return container.NewVBox(msg, container.NewCenter(widget.NewButton("OK", ok)))
+}
+
 // Window is the main window: the contact list on the left, the selected
 // contact (or the editor) on the right.
 type Window struct {
