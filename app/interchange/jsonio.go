@@ -224,19 +224,7 @@ func (s *jsonSource) humans(mode readMode, fn func(Record) error) error {
 		// The element ends at the decoder's offset: its first byte is
 		// len(raw) before.
 		line := s.lc.lineAt(s.dec.InputOffset() + s.base - int64(len(raw)))
-		var j HumanJSON
-		err := json.Unmarshal(raw, &j)
-		s.pos++
-		rec := Record{Err: err}
-		if err == nil {
-			rec = j.record(mode)
-		}
-		rec.Position, rec.Line = s.pos, line
-		if rec.Err != nil {
-			rec.Human = nil
-			rec.Err = fmt.Errorf("line %d: %w", line, rec.Err)
-		}
-		if err := fn(rec); err != nil {
+		if err := s.deliver(raw, line, mode, fn); err != nil {
 			return err
 		}
 	}
@@ -336,8 +324,15 @@ func (s *jsonSource) members(mode readMode, line int, fn func(Record) error) err
 		return nil
 	}
 	obj.WriteByte('}')
+	return s.deliver(obj.Bytes(), line, mode, fn)
+}
+
+// deliver decodes one contact element that starts at line and hands fn
+// its record, counting positions; a contact that does not decode is a
+// record with Err.
+func (s *jsonSource) deliver(raw []byte, line int, mode readMode, fn func(Record) error) error {
 	var j HumanJSON
-	err := json.Unmarshal(obj.Bytes(), &j)
+	err := json.Unmarshal(raw, &j)
 	s.pos++
 	rec := Record{Err: err}
 	if err == nil {
