@@ -41,8 +41,9 @@ Usage:
   humans export --unified [-o FILE]
                            the whole book as one JSON document
   humans backup FILE       write a copy of the whole book to FILE
-  humans restore FILE      replace the book with the backup in FILE (the
-                           book as it was is kept in DATA/backups)
+  humans restore FILE      replace the book with the backup or unified
+                           export in FILE (the book as it was is kept in
+                           DATA/backups)
   humans version           print the version
   humans help              print this help
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -357,5 +358,39 @@ func TestImportAndExportCommands(t *testing.T) {
 	code, _, stderr = runCLI(t, nil, "--data", dir, "import", broken)
 	if code != 1 || !strings.Contains(stderr, "broken.vcf record 1") {
 		t.Fatalf("import of a broken card: %d %q", code, stderr)
+	}
+}
+
+func TestUnifiedExportImportsExactlyIntoAFreshDirectory(t *testing.T) {
+	dir := t.TempDir()
+	vcf := filepath.Join(t.TempDir(), "people.vcf")
+	cards := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nN:Lovelace;Ada;;;\r\nCATEGORIES:Friends\r\nEND:VCARD\r\n" +
+		"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Alan Turing\r\nN:Turing;Alan;;;\r\nORG:Bletchley\r\nEND:VCARD\r\n"
+	if err := os.WriteFile(vcf, []byte(cards), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, nil, "--data", dir, "import", vcf); code != 0 {
+		t.Fatalf("import: %d %q", code, stderr)
+	}
+	doc := filepath.Join(t.TempDir(), "book.json")
+	if code, _, stderr := runCLI(t, nil, "--data", dir, "export", "--unified", "-o", doc); code != 0 {
+		t.Fatalf("export: %d %q", code, stderr)
+	}
+	fresh := t.TempDir()
+	code, stdout, stderr := runCLI(t, nil, "--data", fresh, "import", doc)
+	if code != 0 || !strings.Contains(stdout, "restored exactly") || !strings.Contains(stdout, "2 contacts (0 in the trash), 0 photos, 1 companies, 1 groups") {
+		t.Fatalf("import of the unified export: %d %q %q", code, stdout, stderr)
+	}
+	// The restored book exports the same document, but for its date and
+	// the revisions, which the store assigns anew.
+	again := filepath.Join(t.TempDir(), "again.json")
+	if code, _, stderr := runCLI(t, nil, "--data", fresh, "export", "--unified", "-o", again); code != 0 {
+		t.Fatalf("export: %d %q", code, stderr)
+	}
+	a, _ := os.ReadFile(doc)
+	b, _ := os.ReadFile(again)
+	dated := regexp.MustCompile(`"exported_at":"[^"]*"|"revision":\d+`)
+	if x, y := dated.ReplaceAll(a, nil), dated.ReplaceAll(b, nil); !bytes.Equal(x, y) {
+		t.Fatalf("the restored book exports differently:\n%s\n---\n%s", x, y)
 	}
 }

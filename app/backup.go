@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -33,24 +34,26 @@ func (s *Service) BackupFile(ctx context.Context, path string) error {
 	return nil
 }
 
-// RestoreFile replaces the book with the backup at path. The book as it
-// was is first saved in the data directory's backups folder, so a restore
-// can be undone; that file's path is returned.
+// RestoreFile replaces the book with the backup at path: a store file
+// written by Backup, or a unified export (restored exactly, see
+// RestoreUnified). The book as it was is first saved in the data
+// directory's backups folder, so a restore can be undone; that file's
+// path is returned.
 func (s *Service) RestoreFile(ctx context.Context, path string) (previous string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("app: restore: %w", err)
 	}
 	defer f.Close()
-	backups := filepath.Join(s.dataDir, "backups")
-	if err := os.MkdirAll(backups, 0o700); err != nil {
-		return "", fmt.Errorf("app: restore: %w", err)
+	br := bufio.NewReaderSize(f, 64<<10)
+	if head, _ := br.Peek(4096); IsUnifiedExport(head) {
+		res, err := s.RestoreUnified(ctx, br, nil)
+		return res.Previous, err
 	}
-	previous = filepath.Join(backups, "before-restore-"+s.now().UTC().Format("20060102-150405")+".db")
-	if err := s.BackupFile(ctx, previous); err != nil {
+	if previous, err = s.saveBeforeRestore(ctx); err != nil {
 		return "", err
 	}
-	if err := s.store.Restore(ctx, f); err != nil {
+	if err := s.store.Restore(ctx, br); err != nil {
 		os.Remove(previous)
 		return "", err
 	}

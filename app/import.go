@@ -70,6 +70,9 @@ type ImportResult struct {
 	// CompaniesCreated and GroupsCreated name what the import added.
 	CompaniesCreated []string `json:"companies_created,omitempty"`
 	GroupsCreated    []string `json:"groups_created,omitempty"`
+	// Restored is set when a unified export was restored exactly into
+	// the empty book (ids, timestamps and trash kept) instead of merged.
+	Restored *RestoreResult `json:"restored,omitempty"`
 }
 
 // ImportProblem is a record that could not be imported.
@@ -192,6 +195,23 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 	if format == FormatAuto {
 		format = detectFormat(name, br)
 	}
+	if restore, err := imp.restoresExactly(ctx, format, br); err != nil {
+		return err
+	} else if restore {
+		res, err := imp.s.RestoreUnified(ctx, br, func(p ImportProgress) {
+			if imp.opts.Progress != nil && !p.Done { // finish reports the end
+				p.File, p.BytesTotal = name, size
+				imp.opts.Progress(p)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		imp.progress.Records += res.Humans
+		imp.result.Created += res.Humans
+		imp.result.Restored = &res
+		return nil
+	}
 	// Reading and decoding run on another goroutine (another core) than
 	// matching and storing; the phone numbers are parsed there too.
 	ctx, cancel := context.WithCancel(ctx)
@@ -240,6 +260,24 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 		return fmt.Errorf("app: import %s: %w", name, err)
 	}
 	return imp.flush(ctx)
+}
+
+// restoresExactly reports whether this file is a unified export to
+// restore exactly rather than merge: it is, when the book is empty and
+// this import has not added anything yet (and it is not a dry run).
+func (imp *importer) restoresExactly(ctx context.Context, format Format, br *bufio.Reader) (bool, error) {
+	if format != FormatJSON || imp.opts.DryRun || imp.progress.Records > 0 || len(imp.pending) > 0 ||
+		imp.result.Created+imp.result.Updated > 0 || len(imp.companies)+len(imp.groups) > 0 {
+		return false, nil
+	}
+	if head, _ := br.Peek(4096); !IsUnifiedExport(head) {
+		return false, nil
+	}
+	empty, err := imp.s.store.IsEmpty(ctx)
+	if err != nil {
+		return false, fmt.Errorf("app: import: %w", err)
+	}
+	return empty, nil
 }
 
 // detectFormat names the format of a file from its extension, else from

@@ -50,6 +50,21 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("store: restore: %w", err)
 	}
+	return s.replaceWith(tmpPath)
+}
+
+// ReplaceWith replaces the whole book with the store file at path, which
+// must be in the same directory as the store (it is moved, not copied)
+// and must not be open. As with Restore, the file is checked first and
+// the current book is untouched if anything is wrong with it.
+func (s *Store) ReplaceWith(path string) error {
+	if filepath.Dir(path) != filepath.Dir(s.path) {
+		return fmt.Errorf("store: replace: %s is not beside the store in %s", path, filepath.Dir(s.path))
+	}
+	return s.replaceWith(path)
+}
+
+func (s *Store) replaceWith(tmpPath string) error {
 	if err := checkBackup(tmpPath, s.opts); err != nil {
 		return err
 	}

@@ -25,16 +25,10 @@ const MaxPhotoSize = 10 << 20
 func (s *Store) SetPhoto(ctx context.Context, id int64, data []byte, mediaType string) (*Human, error) {
 	var hash string
 	if data != nil {
-		sniffed := http.DetectContentType(data)
-		switch {
-		case len(data) > MaxPhotoSize:
-			return nil, &ValidationError{Fields: map[string]string{"photo": fmt.Sprintf("is larger than %d MB", MaxPhotoSize>>20)}}
-		case !strings.HasPrefix(sniffed, "image/") || sniffed == "image/x-icon" || sniffed == "image/bmp":
-			return nil, &ValidationError{Fields: map[string]string{"photo": "is not a JPEG, PNG, GIF or WebP image"}}
+		var verr *ValidationError
+		if hash, mediaType, verr = checkPhoto(data); verr != nil {
+			return nil, verr
 		}
-		mediaType = sniffed
-		sum := sha256.Sum256(data)
-		hash = hex.EncodeToString(sum[:])
 	}
 	var out *Human
 	err := s.update(func(w *writer) error {
@@ -121,4 +115,18 @@ func (s *Store) Photo(ctx context.Context, hash string) ([]byte, string, error) 
 		return nil
 	})
 	return data, mediaType, err
+}
+
+// checkPhoto applies SetPhoto's rules to data and returns its hash and
+// sniffed media type.
+func checkPhoto(data []byte) (hash, mediaType string, err *ValidationError) {
+	sniffed := http.DetectContentType(data)
+	switch {
+	case len(data) > MaxPhotoSize:
+		return "", "", &ValidationError{Fields: map[string]string{"photo": fmt.Sprintf("is larger than %d MB", MaxPhotoSize>>20)}}
+	case !strings.HasPrefix(sniffed, "image/") || sniffed == "image/x-icon" || sniffed == "image/bmp":
+		return "", "", &ValidationError{Fields: map[string]string{"photo": "is not a JPEG, PNG, GIF or WebP image"}}
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), sniffed, nil
 }

@@ -111,6 +111,10 @@ func importCreatedText(r app.ImportResult) string {
 		verb = "Would create"
 	}
 	var lines []string
+	if x := r.Restored; x != nil {
+		lines = append(lines, fmt.Sprintf("The book was empty: the whole export was restored as it was, with %s companies, %s groups and %s in the trash.",
+			formatCount(x.Companies), formatCount(x.Groups), formatCount(x.Trashed)))
+	}
 	for _, kind := range []struct {
 		one, many string
 		names     []string

@@ -1,6 +1,7 @@
 package interchange
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -260,4 +261,35 @@ func (u *UnifiedReader) Humans(fn func(Record) error) error {
 		return err
 	}
 	return u.close()
+}
+
+// LooksUnified reports whether head, the first bytes of a JSON document,
+// begin a unified export, bare or in the Hub's envelope: an object with
+// "version", "exported_at", "stats" or "companies" among the members read
+// before head runs out. A list of contacts or a single contact does not.
+func LooksUnified(head []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch tok {
+		case "version", "exported_at", "stats", "companies":
+			return true
+		case "data":
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+				return false
+			}
+			continue
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return false
+		}
+	}
+	return false
 }
