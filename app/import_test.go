@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func sample(t *testing.T, rel string) string {
@@ -78,7 +79,7 @@ func TestImportDryRunWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if real.ImportResultCounts != res.ImportResultCounts {
-		t.Fatalf("dry run said %+v, the import did %+v", res.ImportResultCounts, real.ImportResultCounts)
+		t.Fatalf("dry run said %+v, the import did %+v %+v", res.ImportResultCounts, real.ImportResultCounts, real.Problems)
 	}
 }
 
@@ -215,5 +216,65 @@ func TestExportFormatsAndRoundTrip(t *testing.T) {
 	}
 	if err := json.Unmarshal(doc.Bytes(), &parsed); err != nil || parsed.Version != 1 || len(parsed.Humans) != total.Total {
 		t.Fatalf("unified export: %v, %d humans", err, len(parsed.Humans))
+	}
+}
+
+func TestImportBatchesUpdatesAndNewCompaniesInOneCommit(t *testing.T) {
+	svc := openService(t, t.TempDir(), nil)
+	existing, err := svc.CreateHuman(ctx, &Human{FirstName: "Jean", LastName: "Dupont",
+		Emails: []Email{{Address: "jean@example.org", IsPrimary: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two records of the existing contact, with different additions, and
+	// a new person of a new company in a new group.
+	vcf := strings.Join([]string{
+		"BEGIN:VCARD", "VERSION:3.0", "FN:Jean Dupont", "N:Dupont;Jean;;;", "EMAIL:jean@example.org",
+		"TEL;TYPE=cell:+33 6 12 34 56 78", "END:VCARD",
+		"BEGIN:VCARD", "VERSION:3.0", "FN:Jean Dupont", "N:Dupont;Jean;;;", "EMAIL:jean@example.org",
+		"URL:https://jean.example.org", "ORG:Acme", "END:VCARD",
+		"BEGIN:VCARD", "VERSION:3.0", "FN:Ada Lovelace", "N:Lovelace;Ada;;;", "ORG:Acme", "CATEGORIES:Clients", "END:VCARD",
+	}, "\r\n") + "\r\n"
+	events, cancel := svc.Subscribe()
+	defer cancel()
+	before := svc.Revision()
+	res, err := svc.Import(ctx, strings.NewReader(vcf), "people.vcf", FormatAuto, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 1 || res.Updated != 2 || res.Failed != 0 || len(res.CompaniesCreated) != 1 || len(res.GroupsCreated) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	got, _ := svc.Human(ctx, existing.ID)
+	if len(got.Phones) != 1 || len(got.URLs) != 1 || got.CompanyID <= 0 {
+		t.Fatalf("both records must be merged into the contact: %+v", got)
+	}
+	ada, _ := svc.Search(ctx, "lovelace", 10)
+	if len(ada) != 1 || ada[0].CompanyID != got.CompanyID || len(ada[0].GroupIDs) != 1 || ada[0].GroupIDs[0] <= 0 {
+		t.Fatalf("new contact: %+v (company %d)", ada, got.CompanyID)
+	}
+	// One commit: one event, company + group + new contact + one update.
+	select {
+	case ev := <-events:
+		if ev.Revision != before+4 || svc.Revision() != before+4 {
+			t.Fatalf("event at %d, store at %d, want %d", ev.Revision, svc.Revision(), before+4)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
+	}
+	// A second file of the same import refers to the company and group by
+	// name: they now exist, nothing is created twice.
+	more := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Alan Turing\r\nN:Turing;Alan;;;\r\nORG:ACME\r\nCATEGORIES:clients\r\nEND:VCARD\r\n"
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.vcf"), filepath.Join(dir, "b.vcf")
+	os.WriteFile(a, []byte(strings.Replace(vcf, "Ada Lovelace", "Grace Hopper", 1)+
+		"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Linus\r\nORG:Initech\r\nEND:VCARD\r\n"), 0o600)
+	os.WriteFile(b, []byte(more+"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob\r\nORG:initech\r\nEND:VCARD\r\n"), 0o600)
+	res, err = svc.ImportFiles(ctx, []string{a, b}, ImportOptions{})
+	if err != nil || res.Failed != 0 || len(res.CompaniesCreated) != 1 || len(res.GroupsCreated) != 0 {
+		t.Fatalf("two files: %+v %v", res, err)
+	}
+	if cs, _ := svc.Companies(ctx); len(cs) != 2 {
+		t.Fatalf("companies %d, want Acme and Initech", len(cs))
 	}
 }

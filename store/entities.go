@@ -55,23 +55,25 @@ func listJSON[T any](tx *bolt.Tx, bucket []byte, what string) ([]*T, error) {
 // CreateCompany validates c and stores it as a new company.
 func (s *Store) CreateCompany(ctx context.Context, c *Company) (*Company, error) {
 	c = cloneCompany(c)
-	err := s.update(func(w *writer) error {
-		c.ID = 0
-		if err := validateCompany(c, w.lookups().companyExists); err != nil {
-			return err
-		}
-		seq, err := w.tx.Bucket(bucketCompanies).NextSequence()
-		if err != nil {
-			return fmt.Errorf("store: allocating an id: %w", err)
-		}
-		c.ID = int64(seq)
-		c.CreatedAt, c.UpdatedAt = w.now, w.now
-		return w.putCompany(c)
-	})
-	if err != nil {
+	if err := s.update(func(w *writer) error { return w.createCompany(c) }); err != nil {
 		return nil, err
 	}
 	return cloneCompany(c), nil
+}
+
+// createCompany validates c (the caller's copy) and stores it with a new id.
+func (w *writer) createCompany(c *Company) error {
+	c.ID = 0
+	if err := validateCompany(c, w.lookups().companyExists); err != nil {
+		return err
+	}
+	seq, err := w.tx.Bucket(bucketCompanies).NextSequence()
+	if err != nil {
+		return fmt.Errorf("store: allocating an id: %w", err)
+	}
+	c.ID = int64(seq)
+	c.CreatedAt, c.UpdatedAt = w.now, w.now
+	return w.putCompany(c)
 }
 
 func cloneCompany(c *Company) *Company {
@@ -236,27 +238,29 @@ func (s *Store) ListCompanies(ctx context.Context) ([]*Company, error) {
 func (s *Store) CreateGroup(ctx context.Context, g *Group) (*Group, error) {
 	g2 := *g
 	g = &g2
-	err := s.update(func(w *writer) error {
-		g.ID = 0
-		if err := validateGroup(g); err != nil {
-			return err
-		}
-		if err := w.checkGroupNameFree(g.Name, 0); err != nil {
-			return err
-		}
-		seq, err := w.tx.Bucket(bucketGroups).NextSequence()
-		if err != nil {
-			return fmt.Errorf("store: allocating an id: %w", err)
-		}
-		g.ID = int64(seq)
-		g.CreatedAt, g.UpdatedAt = w.now, w.now
-		return w.putGroup(g)
-	})
-	if err != nil {
+	if err := s.update(func(w *writer) error { return w.createGroup(g) }); err != nil {
 		return nil, err
 	}
 	g.MemberCount = s.memberCount(g.ID)
 	return g, nil
+}
+
+// createGroup validates g (the caller's copy) and stores it with a new id.
+func (w *writer) createGroup(g *Group) error {
+	g.ID = 0
+	if err := validateGroup(g); err != nil {
+		return err
+	}
+	if err := w.checkGroupNameFree(g.Name, 0); err != nil {
+		return err
+	}
+	seq, err := w.tx.Bucket(bucketGroups).NextSequence()
+	if err != nil {
+		return fmt.Errorf("store: allocating an id: %w", err)
+	}
+	g.ID = int64(seq)
+	g.CreatedAt, g.UpdatedAt = w.now, w.now
+	return w.putGroup(g)
 }
 
 func (w *writer) checkGroupNameFree(name string, self int64) error {

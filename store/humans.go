@@ -197,17 +197,19 @@ func (w *writer) insertHuman(h *Human, rec *indexRecord) error {
 // itself is not modified. It returns the stored contact.
 func (s *Store) CreateHuman(ctx context.Context, h *Human) (*Human, error) {
 	h = cloneHuman(h)
-	normalizeHuman(h)
-	err := s.update(func(w *writer) error {
-		if err := validateHuman(h, w.lookups()); err != nil {
-			return err
-		}
-		return w.insertHuman(h, nil)
-	})
-	if err != nil {
+	if err := s.update(func(w *writer) error { return w.createHuman(h) }); err != nil {
 		return nil, err
 	}
 	return cloneHuman(h), nil
+}
+
+// createHuman normalises, validates and inserts h (the caller's copy).
+func (w *writer) createHuman(h *Human) error {
+	normalizeHuman(h)
+	if err := validateHuman(h, w.lookups()); err != nil {
+		return err
+	}
+	return w.insertHuman(h, nil)
 }
 
 // Validate reports what CreateHuman would reject in h, without writing:
@@ -411,24 +413,28 @@ func (w *writer) liveHuman(id int64, ifMatch string) (*Human, error) {
 // nothing changes.
 func (s *Store) UpdateHuman(ctx context.Context, id int64, p HumanPatch, ifMatch string) (*Human, error) {
 	var out *Human
-	err := s.update(func(w *writer) error {
-		h, err := w.liveHuman(id, ifMatch)
-		if err != nil {
-			return err
-		}
-		applyPatch(h, p)
-		normalizeHuman(h)
-		if err := validateHuman(h, w.lookups()); err != nil {
-			return err
-		}
-		h.UpdatedAt = w.now
-		if err := w.putHuman(h, nil); err != nil {
-			return err
-		}
-		out = h
-		return nil
+	err := s.update(func(w *writer) (err error) {
+		out, err = w.updateHuman(id, p, ifMatch)
+		return err
 	})
 	return out, err
+}
+
+func (w *writer) updateHuman(id int64, p HumanPatch, ifMatch string) (*Human, error) {
+	h, err := w.liveHuman(id, ifMatch)
+	if err != nil {
+		return nil, err
+	}
+	applyPatch(h, p)
+	normalizeHuman(h)
+	if err := validateHuman(h, w.lookups()); err != nil {
+		return nil, err
+	}
+	h.UpdatedAt = w.now
+	if err := w.putHuman(h, nil); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 func applyPatch(h *Human, p HumanPatch) {
@@ -529,29 +535,33 @@ func (s *Store) TrashHuman(ctx context.Context, id int64, ifMatch string) error 
 // RestoreHuman brings a contact back from the trash.
 func (s *Store) RestoreHuman(ctx context.Context, id int64) (*Human, error) {
 	var out *Human
-	err := s.update(func(w *writer) error {
-		h, err := getHumanTx(w.tx, id)
-		if err != nil {
-			return err
-		}
-		if h.DeletedAt == nil {
-			return fmt.Errorf("contact %d is not in the trash: %w", id, ErrNotFound)
-		}
-		h.DeletedAt = nil
-		h.UpdatedAt = w.now
-		// Its company or groups may have been deleted meanwhile.
-		lk := w.lookups()
-		if h.CompanyID != 0 && !lk.companyExists(h.CompanyID) {
-			h.CompanyID = 0
-		}
-		h.GroupIDs = slices.DeleteFunc(h.GroupIDs, func(g int64) bool { return !lk.groupExists(g) })
-		if err := w.putHuman(h, nil); err != nil {
-			return err
-		}
-		out = h
-		return nil
+	err := s.update(func(w *writer) (err error) {
+		out, err = w.restoreHuman(id)
+		return err
 	})
 	return out, err
+}
+
+func (w *writer) restoreHuman(id int64) (*Human, error) {
+	h, err := getHumanTx(w.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if h.DeletedAt == nil {
+		return nil, fmt.Errorf("contact %d is not in the trash: %w", id, ErrNotFound)
+	}
+	h.DeletedAt = nil
+	h.UpdatedAt = w.now
+	// Its company or groups may have been deleted meanwhile.
+	lk := w.lookups()
+	if h.CompanyID != 0 && !lk.companyExists(h.CompanyID) {
+		h.CompanyID = 0
+	}
+	h.GroupIDs = slices.DeleteFunc(h.GroupIDs, func(g int64) bool { return !lk.groupExists(g) })
+	if err := w.putHuman(h, nil); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // DeleteHuman deletes a contact (live or in the trash) for good, with its

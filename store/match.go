@@ -114,14 +114,14 @@ type MatchKeySet struct {
 
 // MatchKeysOf returns h's match keys.
 func (s *Store) MatchKeysOf(h *Human) MatchKeySet {
-	probe := newIndexRecord(h, s.opts.DefaultRegion)
-	return MatchKeySet{
-		UID:        h.UID,
-		Emails:     probe.EmailKeys,
-		Phones:     probe.PhoneKeys,
-		PersonName: probe.PersonName,
-		Name:       nameKey(probe.PersonName, probe.BirthYear, probe.BirthMonth, probe.BirthDay),
+	phones, _ := phoneKeys(h, s.opts.DefaultRegion, false)
+	k := MatchKeySet{UID: h.UID, Emails: emailKeys(h), Phones: phones, PersonName: personName(h)}
+	if b := h.Birthday; b != nil {
+		k.Name = nameKey(k.PersonName, b.Year, b.Month, b.Day)
+	} else {
+		k.Name = nameKey(k.PersonName, 0, 0, 0)
 	}
+	return k
 }
 
 // Keys lists k's keys, each prefixed by its rule (uid, email, phone,

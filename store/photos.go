@@ -31,32 +31,37 @@ func (s *Store) SetPhoto(ctx context.Context, id int64, data []byte, mediaType s
 		}
 	}
 	var out *Human
-	err := s.update(func(w *writer) error {
-		h, err := w.liveHuman(id, "")
-		if err != nil {
-			return err
-		}
-		if h.PhotoHash == hash {
-			out = h
-			return nil
-		}
-		if hash != "" {
-			if err := w.retainPhoto(hash, mediaType, data); err != nil {
-				return err
-			}
-		}
-		if err := w.releasePhoto(h.PhotoHash); err != nil {
-			return err
-		}
-		h.PhotoHash, h.PhotoType = hash, mediaType
-		h.UpdatedAt = w.now
-		if err := w.putHuman(h, nil); err != nil {
-			return err
-		}
-		out = h
-		return nil
+	err := s.update(func(w *writer) (err error) {
+		out, err = w.setPhoto(id, hash, mediaType, data)
+		return err
 	})
 	return out, err
+}
+
+// setPhoto makes the photo data (already checked, with its hash and media
+// type; nil to remove) the photo of a live contact.
+func (w *writer) setPhoto(id int64, hash, mediaType string, data []byte) (*Human, error) {
+	h, err := w.liveHuman(id, "")
+	if err != nil {
+		return nil, err
+	}
+	if h.PhotoHash == hash {
+		return h, nil
+	}
+	if hash != "" {
+		if err := w.retainPhoto(hash, mediaType, data); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.releasePhoto(h.PhotoHash); err != nil {
+		return nil, err
+	}
+	h.PhotoHash, h.PhotoType = hash, mediaType
+	h.UpdatedAt = w.now
+	if err := w.putHuman(h, nil); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 func (w *writer) retainPhoto(hash, mediaType string, data []byte) error {

@@ -108,29 +108,48 @@ func newIndexRecord(h *Human, region string) *indexRecord {
 		other = append(other, emailTokens(e.Address)...)
 	}
 	r.OtherTokens = uniqueStrings(other)
-	var digits []string
+	r.PhoneKeys, r.PhoneDigits = phoneKeys(h, region, true)
+	r.EmailKeys = emailKeys(h)
+	r.PersonName = personName(h)
+	r.setSortPrefixes()
+	return r
+}
+
+// phoneKeys returns the match keys of h's phone numbers (E.164, or the
+// digits of a number that does not parse) and, when withDigits is set,
+// the digit strings a search matches (as written, international and
+// national).
+func phoneKeys(h *Human, region string, withDigits bool) (keys, digits []string) {
 	for _, p := range h.Phones {
 		raw := digitsOnly(p.Number)
 		if raw == "" {
 			continue
 		}
-		digits = append(digits, raw)
+		if withDigits {
+			digits = append(digits, raw)
+		}
 		if parsed, ok := parsePhone(p.Number, region); ok {
-			digits = append(digits, strings.TrimPrefix(parsed.e164, "+"), digitsOnly(parsed.national))
-			r.PhoneKeys = append(r.PhoneKeys, parsed.e164)
+			if withDigits {
+				digits = append(digits, strings.TrimPrefix(parsed.e164, "+"), digitsOnly(parsed.national))
+			}
+			keys = append(keys, parsed.e164)
 		} else if len(raw) >= minPhoneKeyDigits {
-			r.PhoneKeys = append(r.PhoneKeys, raw)
+			keys = append(keys, raw)
 		}
 	}
-	r.PhoneDigits = uniqueStrings(digits)
-	r.PhoneKeys = uniqueStrings(r.PhoneKeys)
-	for _, e := range h.Emails {
-		r.EmailKeys = append(r.EmailKeys, strings.ToLower(e.Address))
+	return uniqueStrings(keys), uniqueStrings(digits)
+}
+
+// emailKeys returns h's e-mail addresses in lower case, each once.
+func emailKeys(h *Human) []string {
+	if len(h.Emails) == 0 {
+		return nil
 	}
-	r.EmailKeys = uniqueStrings(r.EmailKeys)
-	r.PersonName = personName(h)
-	r.setSortPrefixes()
-	return r
+	keys := make([]string, 0, len(h.Emails))
+	for _, e := range h.Emails {
+		keys = append(keys, strings.ToLower(e.Address))
+	}
+	return uniqueStrings(keys)
 }
 
 // personName is the folded name h was given: first and last name, else

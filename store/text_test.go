@@ -1,6 +1,7 @@
 package store
 
 import (
+	"net/mail"
 	"slices"
 	"strings"
 	"testing"
@@ -447,4 +448,48 @@ func BenchmarkPhoneDigits(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestValidEmail(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"ada@example.org":                 true,
+		"ada.lovelace+news@a-b.io":        true,
+		"a@b":                             true,
+		"o'brien@example.ie":              true, // not plain: mail.ParseAddress decides
+		"\"quoted\"@example.org":          false,
+		"ada@@example.org":                false,
+		".ada@example.org":                false,
+		"ada.@example.org":                false,
+		"a..b@example.org":                false,
+		"ada@example..org":                false,
+		"ada@-example.org":                true, // what mail.ParseAddress accepts
+		"ada@":                            false,
+		"@example.org":                    false,
+		"Ada <ada@example.org>":           false,
+		"ada@exam ple.org":                false,
+		"zoë@example.org":                 true,
+		"":                                false,
+		strings.Repeat("a", 251) + "@b.c": false, // 255 bytes
+	} {
+		if got := ValidEmail(addr); got != want {
+			t.Errorf("ValidEmail(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// FuzzPlainEmail checks the fast path never accepts what
+// mail.ParseAddress would refuse or read differently.
+func FuzzPlainEmail(f *testing.F) {
+	for _, s := range []string{"ada@example.org", "a.b+c@d-e.f", "a@b", "a..b@c", "a@b.", "x%y@z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		if !plainEmail(addr) {
+			return
+		}
+		a, err := mail.ParseAddress(addr)
+		if err != nil || a.Address != addr {
+			t.Fatalf("plainEmail(%q) but mail.ParseAddress: %v %v", addr, a, err)
+		}
+	})
 }

@@ -92,7 +92,21 @@ type lookups struct {
 	fieldDef      func(key string) (CustomFieldDef, bool)
 }
 
-var phoneChars = regexp.MustCompile(`^[0-9A-Za-z +\-().,/#*;]+$`)
+// phoneChars reports whether s has only the characters a written phone
+// number may have: digits, letters (vanity numbers, "ext"), spaces and
+// + - ( ) . , / # * ;
+func phoneChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case strings.IndexByte(" +-().,/#*;", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
 
 // validateHuman checks every field of h and reports all problems at once.
 func validateHuman(h *Human, lk lookups) error {
@@ -101,12 +115,12 @@ func validateHuman(h *Human, lk lookups) error {
 		h.CompanyID == 0 && len(h.Emails) == 0 && len(h.Phones) == 0 {
 		v.Add("name", "a contact needs a name, an e-mail address or a phone number")
 	}
-	for field, val := range map[string]string{
-		"first_name": h.FirstName, "last_name": h.LastName, "display_name": h.DisplayName,
-		"nickname": h.Nickname, "prefix": h.Prefix, "suffix": h.Suffix, "job_title": h.JobTitle,
-		"department": h.Department, "photo_url": h.PhotoURL,
+	for _, f := range [...]struct{ name, val string }{
+		{"first_name", h.FirstName}, {"last_name", h.LastName}, {"display_name", h.DisplayName},
+		{"nickname", h.Nickname}, {"prefix", h.Prefix}, {"suffix", h.Suffix}, {"job_title", h.JobTitle},
+		{"department", h.Department}, {"photo_url", h.PhotoURL},
 	} {
-		checkText(v, field, val, maxShortText)
+		checkText(v, f.name, f.val, maxShortText)
 	}
 	checkText(v, "notes", h.Notes, maxNotes)
 	if !validGender(h.Gender) {
@@ -154,6 +168,20 @@ func validateHuman(h *Human, lk lookups) error {
 		}
 	}
 	return v.OrNil()
+}
+
+// checkTextAt is checkText for the field list[i].name, whose name is
+// only built when the value is wrong.
+func checkTextAt(v *ValidationError, list string, i int, name, val string, limit int) {
+	if len(val) <= limit && utf8.ValidString(val) {
+		return
+	}
+	checkText(v, itemField(list, i, name), val, limit)
+}
+
+// itemField names a field of a list item: "emails[2].address".
+func itemField(list string, i int, name string) string {
+	return list + "[" + strconv.Itoa(i) + "]." + name
 }
 
 func checkText(v *ValidationError, field, val string, limit int) {
@@ -268,17 +296,17 @@ func checkList(v *ValidationError, field string, n, primaries int, what string) 
 func validatePhones(v *ValidationError, phones []Phone) {
 	primaries := 0
 	for i, p := range phones {
-		field := fmt.Sprintf("phone_numbers[%d].number", i)
+		field := func() string { return itemField("phone_numbers", i, "number") }
 		switch {
 		case p.Number == "":
-			v.Add(field, "is empty")
-		case len(p.Number) > 64 || !phoneChars.MatchString(p.Number):
-			v.Add(field, fmt.Sprintf("%q is not a phone number", p.Number))
+			v.Add(field(), "is empty")
+		case len(p.Number) > 64 || !phoneChars(p.Number):
+			v.Add(field(), fmt.Sprintf("%q is not a phone number", p.Number))
 		case len(digitsOnly(p.Number)) < 2:
-			v.Add(field, fmt.Sprintf("%q has too few digits for a phone number", p.Number))
+			v.Add(field(), fmt.Sprintf("%q has too few digits for a phone number", p.Number))
 		}
-		checkText(v, fmt.Sprintf("phone_numbers[%d].type", i), p.Type, 64)
-		checkText(v, fmt.Sprintf("phone_numbers[%d].extension", i), p.Extension, 32)
+		checkTextAt(v, "phone_numbers", i, "type", p.Type, 64)
+		checkTextAt(v, "phone_numbers", i, "extension", p.Extension, 32)
 		if p.IsPrimary {
 			primaries++
 		}
@@ -291,6 +319,9 @@ func ValidEmail(addr string) bool {
 	if addr == "" || len(addr) > 254 || strings.ContainsAny(addr, " <>\t\r\n") {
 		return false
 	}
+	if plainEmail(addr) {
+		return true
+	}
 	a, err := mail.ParseAddress(addr)
 	if err != nil || a.Address != addr {
 		return false
@@ -299,21 +330,56 @@ func ValidEmail(addr string) bool {
 	return at > 0 && at < len(addr)-1
 }
 
+// plainEmail reports whether addr is an address of the common shape
+// local@domain, with only letters, digits and . _ % + - in the local part
+// and letters, digits and - in the domain's labels: a subset of what
+// mail.ParseAddress accepts, checked without it.
+func plainEmail(addr string) bool {
+	at := strings.IndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return false
+	}
+	return dotAtom(addr[:at], "._%+-") && dotAtom(addr[at+1:], "-")
+}
+
+// dotAtom reports whether s is non-empty dot-separated runs of ASCII
+// letters, digits and the characters in extra.
+func dotAtom(s, extra string) bool {
+	prevDot := true // no leading dot
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if prevDot {
+				return false
+			}
+			prevDot = true
+			continue
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case c != '.' && strings.IndexByte(extra, c) >= 0:
+		default:
+			return false
+		}
+		prevDot = false
+	}
+	return !prevDot // no trailing dot, not empty
+}
+
 func validateEmails(v *ValidationError, emails []Email) {
 	primaries := 0
 	seen := map[string]bool{}
 	for i, e := range emails {
-		field := fmt.Sprintf("emails[%d].address", i)
+		field := func() string { return itemField("emails", i, "address") }
 		switch {
 		case e.Address == "":
-			v.Add(field, "is empty")
+			v.Add(field(), "is empty")
 		case !ValidEmail(e.Address):
-			v.Add(field, fmt.Sprintf("%q is not an e-mail address", e.Address))
+			v.Add(field(), fmt.Sprintf("%q is not an e-mail address", e.Address))
 		case seen[strings.ToLower(e.Address)]:
-			v.Add(field, fmt.Sprintf("%q is listed twice", e.Address))
+			v.Add(field(), fmt.Sprintf("%q is listed twice", e.Address))
 		}
 		seen[strings.ToLower(e.Address)] = true
-		checkText(v, fmt.Sprintf("emails[%d].type", i), e.Type, 64)
+		checkTextAt(v, "emails", i, "type", e.Type, 64)
 		if e.IsPrimary {
 			primaries++
 		}
@@ -330,7 +396,7 @@ func validateAddresses(v *ValidationError, addrs []Address) {
 		for _, f := range []struct{ name, val string }{{"street", a.Street}, {"number", a.Number},
 			{"complement", a.Complement}, {"zip", a.Zip}, {"city", a.City}, {"region", a.Region},
 			{"country", a.Country}, {"type", a.Type}} {
-			checkText(v, fmt.Sprintf("addresses[%d].%s", i, f.name), f.val, maxShortText)
+			checkTextAt(v, "addresses", i, f.name, f.val, maxShortText)
 		}
 		if a.IsPrimary {
 			primaries++
@@ -342,13 +408,13 @@ func validateAddresses(v *ValidationError, addrs []Address) {
 func validateURLs(v *ValidationError, urls []URL) {
 	primaries := 0
 	for i, u := range urls {
-		field := fmt.Sprintf("urls[%d].url", i)
+		field := func() string { return itemField("urls", i, "url") }
 		if u.URL == "" {
-			v.Add(field, "is empty")
+			v.Add(field(), "is empty")
 		} else if msg := checkWebAddress(u.URL); msg != "" {
-			v.Add(field, msg)
+			v.Add(field(), msg)
 		}
-		checkText(v, fmt.Sprintf("urls[%d].type", i), u.Type, 64)
+		checkTextAt(v, "urls", i, "type", u.Type, 64)
 		if u.IsPrimary {
 			primaries++
 		}
@@ -379,8 +445,8 @@ func validateIMs(v *ValidationError, ims []IM) {
 		if im.Handle == "" {
 			v.Add(fmt.Sprintf("ims[%d].handle", i), "is empty")
 		}
-		checkText(v, fmt.Sprintf("ims[%d].handle", i), im.Handle, maxShortText)
-		checkText(v, fmt.Sprintf("ims[%d].service", i), im.Service, 64)
+		checkTextAt(v, "ims", i, "handle", im.Handle, maxShortText)
+		checkTextAt(v, "ims", i, "service", im.Service, 64)
 		if im.IsPrimary {
 			primaries++
 		}

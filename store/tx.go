@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Tx is a write transaction: the changes made through it are committed
+// together when the function given to Write returns nil, or not at all.
+// An import or a sync pass writes thousands of changes with one commit
+// (one disk sync) this way instead of one each.
+//
+// A method that fails with a *ValidationError, ErrNotFound or
+// ErrConflict has written nothing, so the caller may go on with the
+// transaction (skip that record); after any other error it must return
+// the error. A Tx must not be used after Write returns, nor from
+// several goroutines.
+type Tx struct {
+	w *writer
+}
+
+// Write runs fn in one write transaction. After the commit the indexes
+// are updated and subscribers are told once.
+func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.update(func(w *writer) error { return fn(&Tx{w: w}) })
+}
+
+// CreateCompany validates c and stores it as a new company.
+func (t *Tx) CreateCompany(c *Company) (*Company, error) {
+	c = cloneCompany(c)
+	if err := t.w.createCompany(c); err != nil {
+		return nil, err
+	}
+	return cloneCompany(c), nil
+}
+
+// CreateGroup validates g and stores it as a new group.
+func (t *Tx) CreateGroup(g *Group) (*Group, error) {
+	g2 := *g
+	if err := t.w.createGroup(&g2); err != nil {
+		return nil, err
+	}
+	return &g2, nil
+}
+
+// CreateHuman validates h and stores it as a new contact, as
+// Store.CreateHuman does.
+func (t *Tx) CreateHuman(h *Human) (*Human, error) {
+	h = cloneHuman(h)
+	if err := t.w.createHuman(h); err != nil {
+		return nil, err
+	}
+	return cloneHuman(h), nil
+}
+
+// CreateHumans validates every contact of hs and stores them, as
+// Store.CreateHumans does but within this transaction: if any is invalid
+// the error is a *ValidationError whose field names are prefixed with
+// the contact's position ("[12].emails[0].address") and none is written.
+// It returns the new ids, in order.
+func (t *Tx) CreateHumans(hs []*Human) ([]int64, error) {
+	prepared := make([]*Human, len(hs))
+	for i, h := range hs {
+		prepared[i] = cloneHuman(h)
+		normalizeHuman(prepared[i])
+	}
+	lk := t.w.lookups()
+	all := &ValidationError{}
+	uids := make(map[string]int, len(hs))
+	for i, h := range prepared {
+		if err := validateHuman(h, lk); err != nil {
+			for k, msg := range err.(*ValidationError).Fields {
+				all.Add(fmt.Sprintf("[%d].%s", i, k), msg)
+			}
+		}
+		if h.UID == "" {
+			continue
+		}
+		if j, dup := uids[h.UID]; dup {
+			all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("UID %q is also used by contact [%d]", h.UID, j))
+		} else if t.w.tx.Bucket(bucketUIDs).Get([]byte(h.UID)) != nil {
+			all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("a contact with UID %q exists already", h.UID))
+		}
+		uids[h.UID] = i
+	}
+	if err := all.OrNil(); err != nil {
+		return nil, err
+	}
+	recs := t.w.s.deriveRecords(prepared)
+	ids := make([]int64, len(prepared))
+	for i, h := range prepared {
+		if err := t.w.insertHuman(h, recs[i]); err != nil {
+			return nil, fmt.Errorf("store: contact [%d]: %w", i, err)
+		}
+		ids[i] = h.ID
+	}
+	return ids, nil
+}
+
+// UpdateHuman applies a partial update to a live contact, as
+// Store.UpdateHuman does.
+func (t *Tx) UpdateHuman(id int64, p HumanPatch, ifMatch string) (*Human, error) {
+	h, err := t.w.updateHuman(id, p, ifMatch)
+	if err != nil {
+		return nil, err
+	}
+	return cloneHuman(h), nil
+}
+
+// RestoreHuman brings a contact back from the trash, as
+// Store.RestoreHuman does.
+func (t *Tx) RestoreHuman(id int64) (*Human, error) {
+	h, err := t.w.restoreHuman(id)
+	if err != nil {
+		return nil, err
+	}
+	return cloneHuman(h), nil
+}
+
+// SetPhoto stores data as the photo of a live contact, as Store.SetPhoto
+// does.
+func (t *Tx) SetPhoto(id int64, data []byte) (*Human, error) {
+	var hash, mediaType string
+	if data != nil {
+		var verr *ValidationError
+		if hash, mediaType, verr = checkPhoto(data); verr != nil {
+			return nil, verr
+		}
+	}
+	h, err := t.w.setPhoto(id, hash, mediaType, data)
+	if err != nil {
+		return nil, err
+	}
+	return cloneHuman(h), nil
+}
