@@ -29,7 +29,8 @@ var (
 	bucketChanges   = []byte("changes")   // revision → change entry
 
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
-		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges}
+		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges,
+		bucketSyncAccounts, bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs}
 
 	keySchema   = []byte("schema")
 	keyRevision = []byte("revision")
