@@ -476,3 +476,30 @@ func (s *Store) SyncJobs(ctx context.Context, account string, limit int) ([]*Syn
 	})
 	return out, err
 }
+
+// SyncLinkByLocal returns the link of local contact id in account, or nil
+// when there is none.
+func (s *Store) SyncLinkByLocal(ctx context.Context, account string, id int64) (*SyncLink, error) {
+	var out *SyncLink
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		out, err = getLink(tx, account, id)
+		return err
+	})
+	return out, err
+}
+
+// SyncLinkByRemote returns the link of remote contact rid in account, or
+// nil when there is none.
+func (s *Store) SyncLinkByRemote(ctx context.Context, account, rid string) (*SyncLink, error) {
+	var out *SyncLink
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSyncRemote).Get(accountKey(account, []byte(rid)))
+		if v == nil {
+			return nil
+		}
+		var err error
+		out, err = getLink(tx, account, btoi(v))
+		return err
+	})
+	return out, err
+}
