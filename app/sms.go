@@ -129,10 +129,11 @@ func (s *Service) SendSMS(ctx context.Context, req SendSMSRequest) (*SMS, error)
 	if err := verr.OrNil(); err != nil {
 		return nil, err
 	}
-	body := req.Message
+	company := ""
 	if h != nil {
-		body = Substitute(body, h, s.store.CompanyName(h.CompanyID))
+		company = s.store.CompanyName(h.CompanyID)
 	}
+	body := Substitute(req.Message, h, company)
 	out, err := s.store.QueueSMS(ctx, []*SMS{{HumanID: req.HumanID, To: to, Body: body}})
 	if err != nil {
 		return nil, err

@@ -29,7 +29,8 @@ type env struct {
 
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
-	svc, err := app.Open(app.Options{DataDir: t.TempDir()})
+	// The service shares the API's clock, when the test gives one.
+	svc, err := app.Open(app.Options{DataDir: t.TempDir(), Now: opts.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
