@@ -26,6 +26,9 @@ type commandOptions struct {
 	unified      bool
 
 	request app.ExportRequest // export, parsed
+
+	role   string        // apikey
+	apiKey apiKeyCommand // apikey, parsed
 }
 
 // register adds the flags of cmd to fs.
@@ -41,6 +44,8 @@ func (o *commandOptions) register(cmd string, fs *flag.FlagSet) {
 		fs.StringVar(&o.vcardVersion, "vcard-version", "3.0", "3.0 or 4.0")
 		fs.StringVar(&o.output, "o", "", "the file to write (default: standard output)")
 		fs.BoolVar(&o.unified, "unified", false, "the whole book as one JSON document")
+	case "apikey":
+		fs.StringVar(&o.role, "role", "user", "admin or user")
 	}
 }
 
