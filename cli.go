@@ -110,8 +110,8 @@ func runImport(svc *app.Service, files []string, dryRun bool, stdout, stderr io.
 		res.Created, verb, res.Updated, verb, res.Skipped, verb, res.Failed)
 	if r := res.Restored; r != nil {
 		fmt.Fprintf(stdout, "the book was empty: the export was restored exactly (ids and dates kept): "+
-			"%d contacts (%d in the trash), %d photos, %d companies, %d groups, %d custom fields\n",
-			r.Humans, r.Trashed, r.Photos, r.Companies, r.Groups, r.CustomFields)
+			"%d contacts (%d in the trash), %d photos, %d companies, %d groups, %d custom fields, %d text messages\n",
+			r.Humans, r.Trashed, r.Photos, r.Companies, r.Groups, r.CustomFields, r.SMS)
 	}
 	for _, name := range res.CompaniesCreated {
 		fmt.Fprintf(stdout, "company %q %screated\n", name, verb)
