@@ -26,6 +26,9 @@ type commandOptions struct {
 	unified      bool
 
 	request app.ExportRequest // export, parsed
+
+	role   string        // apikey
+	apiKey apiKeyCommand // apikey, parsed
 }
 
 // register adds the flags of cmd to fs.
@@ -41,6 +44,8 @@ func (o *commandOptions) register(cmd string, fs *flag.FlagSet) {
 		fs.StringVar(&o.vcardVersion, "vcard-version", "3.0", "3.0 or 4.0")
 		fs.StringVar(&o.output, "o", "", "the file to write (default: standard output)")
 		fs.BoolVar(&o.unified, "unified", false, "the whole book as one JSON document")
+	case "apikey":
+		fs.StringVar(&o.role, "role", "user", "admin or user")
 	}
 }
 
@@ -105,8 +110,8 @@ func runImport(svc *app.Service, files []string, dryRun bool, stdout, stderr io.
 		res.Created, verb, res.Updated, verb, res.Skipped, verb, res.Failed)
 	if r := res.Restored; r != nil {
 		fmt.Fprintf(stdout, "the book was empty: the export was restored exactly (ids and dates kept): "+
-			"%d contacts (%d in the trash), %d photos, %d companies, %d groups, %d custom fields\n",
-			r.Humans, r.Trashed, r.Photos, r.Companies, r.Groups, r.CustomFields)
+			"%d contacts (%d in the trash), %d photos, %d companies, %d groups, %d custom fields, %d text messages\n",
+			r.Humans, r.Trashed, r.Photos, r.Companies, r.Groups, r.CustomFields, r.SMS)
 	}
 	for _, name := range res.CompaniesCreated {
 		fmt.Fprintf(stdout, "company %q %screated\n", name, verb)

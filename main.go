@@ -40,7 +40,7 @@ Usage:
                            FILE or standard output
   humans export --unified [-o FILE]
                            the whole book as one JSON document
-  humans backup FILE       write a copy of the whole book to FILE
+` + apiKeyUsage + `  humans backup FILE       write a copy of the whole book to FILE
   humans restore FILE      replace the book with the backup or unified
                            export in FILE (the book as it was is kept in
                            DATA/backups)
@@ -112,7 +112,7 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	}
 
 	switch cmd {
-	case "", "backup", "restore", "import", "export":
+	case "", "backup", "restore", "import", "export", "apikey":
 		// need the data directory, below
 	case "help":
 		fmt.Fprint(stdout, usageText)
@@ -127,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 		return usageError(stderr, "unknown command %q", cmd)
 	}
 
-	switch want := map[string]int{"": 0, "export": 0, "backup": 1, "restore": 1, "import": -1}[cmd]; {
+	switch want := map[string]int{"": 0, "export": 0, "backup": 1, "restore": 1, "import": -1, "apikey": -2}[cmd]; {
 	case want == -1 && len(rest) == 0:
 		return usageError(stderr, "import takes one or more file names")
 	case want == 0 && len(rest) > 0:
@@ -137,6 +137,11 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	}
 	if cmd == "export" {
 		if err := opts.parseExport(); err != nil {
+			return usageError(stderr, "%v", err)
+		}
+	}
+	if cmd == "apikey" {
+		if err := opts.parseAPIKey(rest); err != nil {
 			return usageError(stderr, "%v", err)
 		}
 	}
@@ -154,6 +159,10 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	case "export":
 		return withService(dir, logger, stderr, func(svc *app.Service) error {
 			return runExport(svc, opts, stderr)
+		})
+	case "apikey":
+		return withService(dir, logger, stderr, func(svc *app.Service) error {
+			return runAPIKey(svc, opts, stdout, stderr)
 		})
 	case "backup":
 		return withService(dir, logger, stderr, func(svc *app.Service) error {

@@ -148,7 +148,8 @@ func (s *Service) writeVCards(ctx context.Context, w io.Writer, humans iter.Seq2
 }
 
 // ExportUnified writes the whole book (contacts with their photos, in the
-// trash too; companies, groups, custom field definitions and the stats)
+// trash too; companies, groups, custom field definitions, text messages
+// and the stats)
 // as one JSON document that import can restore into an empty store.
 func (s *Service) ExportUnified(ctx context.Context, w io.Writer) error {
 	stats, err := s.store.Stats(ctx)
@@ -175,9 +176,13 @@ func (s *Service) ExportUnified(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sms, err := s.store.AllSMS(ctx)
+	if err != nil {
+		return err
+	}
 	hdr := &interchange.UnifiedHeader{
 		Version: interchange.UnifiedVersion, ExportedAt: s.now().UTC(), Stats: stats,
-		Companies: companies, Groups: groups, CustomFields: fields,
+		Companies: companies, Groups: groups, CustomFields: fields, SMS: sms,
 	}
 	var count int
 	photo := func(hash string) ([]byte, string, error) { return s.store.Photo(ctx, hash) }

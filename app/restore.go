@@ -22,6 +22,7 @@ type RestoreResult struct {
 	Companies    int `json:"companies"`
 	Groups       int `json:"groups"`
 	CustomFields int `json:"custom_fields"`
+	SMS          int `json:"sms"`
 	// Previous is where the book as it was before was saved.
 	Previous string `json:"previous"`
 }
@@ -31,7 +32,7 @@ const restoreBatch = 5000
 
 // RestoreUnified replaces the book with the unified export read from r,
 // exactly: contacts keep their ids, UIDs, timestamps, trash state and
-// photos; companies and groups their ids. The export is loaded into a new
+// photos; companies, groups and text messages their ids. The export is loaded into a new
 // store file first and swapped in only when all of it loaded, so a bad
 // record (reported with its position) changes nothing. The book as it was
 // is saved in the data directory's backups folder first, as RestoreFile
@@ -150,6 +151,15 @@ func (s *Service) loadUnified(ctx context.Context, u *interchange.UnifiedReader,
 	if err != nil {
 		return err
 	}
+	// The messages come after the contacts in the export.
+	if err := loader.SMS(ctx, hdr.SMS); err != nil {
+		var lerr *store.LoadError
+		if errors.As(err, &lerr) {
+			return fmt.Errorf("message %d of the export (id %d): %w", lerr.Index+1, hdr.SMS[lerr.Index].ID, lerr.Err)
+		}
+		return err
+	}
+	res.SMS = len(hdr.SMS)
 	report(true)
 	return nil
 }

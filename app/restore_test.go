@@ -65,12 +65,18 @@ func richBook(t *testing.T, svc *Service, clock *time.Time) {
 		if i == 0 {
 			_, err = svc.SetPhoto(ctx, created.ID, img.Bytes(), "")
 			must(err)
+			_, err = svc.SendSMS(ctx, SendSMSRequest{HumanID: created.ID, Message: "Hello {{first_name}}"})
+			must(err)
 		}
 		if i == 2 {
 			tick()
 			must(svc.TrashHuman(ctx, created.ID, ""))
 		}
 	}
+	_, err = svc.SendSMS(ctx, SendSMSRequest{HumanID: gone.ID, To: "+33 6 00 00 00 02", Message: "Bye"})
+	must(err)
+	_, err = svc.SendSMS(ctx, SendSMSRequest{To: "+33 6 00 00 00 01", Message: "To a number"})
+	must(err)
 	must(svc.TrashHuman(ctx, gone.ID, ""))
 	must(svc.DeleteHumanForever(ctx, gone.ID))
 }
@@ -83,6 +89,7 @@ type bookState struct {
 	Companies []*Company
 	Groups    []*Group
 	Fields    []CustomFieldDef
+	SMS       []*SMS
 }
 
 func stateOf(t *testing.T, svc *Service) bookState {
@@ -126,6 +133,9 @@ func stateOf(t *testing.T, svc *Service) bookState {
 	if st.Fields, err = svc.CustomFieldDefs(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if st.SMS, err = svc.store.AllSMS(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 
@@ -148,7 +158,7 @@ func TestUnifiedExportRestoresExactlyIntoAnEmptyBook(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Restored == nil || res.Created != 3 || res.Restored.Trashed != 1 || res.Restored.Photos != 1 ||
-		res.Restored.Companies != 2 || res.Restored.Groups != 2 || res.Restored.CustomFields != 1 {
+		res.Restored.Companies != 2 || res.Restored.Groups != 2 || res.Restored.CustomFields != 1 || res.Restored.SMS != 3 {
 		t.Fatalf("result: %+v restored %+v", res, res.Restored)
 	}
 	if len(progress) == 0 || !progress[len(progress)-1].Done || progress[len(progress)-1].Created != 3 {
@@ -163,11 +173,14 @@ func TestUnifiedExportRestoresExactlyIntoAnEmptyBook(t *testing.T) {
 			t.Fatalf("group %s has %d members, want %d", g.Name, g.MemberCount, want.Groups[i].MemberCount)
 		}
 	}
-	// New records get ids after the restored ones, never a restored id
-	// (the contact deleted for good included).
+	// New records get ids after the restored ones, never a restored id,
+	// nor that of the contact deleted for good a message still names.
 	maxID := int64(0)
 	for _, h := range want.Humans {
 		maxID = max(maxID, h.ID)
+	}
+	for _, m := range want.SMS {
+		maxID = max(maxID, m.HumanID)
 	}
 	h, err := dst.CreateHuman(ctx, &Human{FirstName: "New"})
 	if err != nil {

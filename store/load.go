@@ -192,10 +192,62 @@ func (w *writer) defaultTimes(created, updated *time.Time) {
 	}
 }
 
+// SMS stores the text messages msgs with their ids, statuses and
+// timestamps. A message may name a contact that is no longer in the book
+// (deleted for good): the reference is kept, and no new contact will get
+// that id.
+func (l *Loader) SMS(ctx context.Context, msgs []*SMS) error {
+	return l.s.update(func(w *writer) error {
+		b := w.tx.Bucket(bucketSMS)
+		for i, m := range msgs {
+			c := *m
+			v := &ValidationError{}
+			validateSMS(v, &c, "", func(int64) bool { return true })
+			if !validSMSStatus(c.Status) {
+				v.Add("status", fmt.Sprintf("%q is not a message status", c.Status))
+			}
+			if c.Direction != SMSOutbound && c.Direction != SMSInbound {
+				v.Add("direction", fmt.Sprintf("%q is not inbound or outbound", c.Direction))
+			}
+			if c.ID <= 0 {
+				v.Add("id", fmt.Sprintf("%d is not an id", c.ID))
+			} else if b.Get(itob(c.ID)) != nil {
+				v.Add("id", fmt.Sprintf("message %d appears twice", c.ID))
+			}
+			if err := v.OrNil(); err != nil {
+				return &LoadError{What: "message", Index: i, Err: err}
+			}
+			w.defaultTimes(&c.CreatedAt, &c.UpdatedAt)
+			if err := raiseSequence(b, c.ID); err != nil {
+				return fmt.Errorf("store: load: %w", err)
+			}
+			if err := raiseSequence(w.tx.Bucket(bucketHumans), c.HumanID); err != nil {
+				return fmt.Errorf("store: load: %w", err)
+			}
+			if err := putJSON(w.tx, bucketSMS, c.ID, &c, "message"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AllSMS returns every text message, oldest first: what the unified
+// export carries.
+func (s *Store) AllSMS(ctx context.Context) ([]*SMS, error) {
+	var out []*SMS
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		out, err = listJSON[SMS](tx, bucketSMS, "message")
+		return err
+	})
+	return out, err
+}
+
 // LoadError is a record a Loader refused: the Index-th of the slice
 // given, and why (often a *ValidationError).
 type LoadError struct {
-	What  string // "contact", "company" or "group"
+	What  string // "contact", "company", "group" or "message"
 	Index int
 	Err   error
 }

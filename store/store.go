@@ -27,9 +27,12 @@ var (
 	bucketFieldDefs = []byte("fielddefs") // key → JSON CustomFieldDef
 	bucketPhotos    = []byte("photos")    // hash → photo record
 	bucketChanges   = []byte("changes")   // revision → change entry
+	bucketSMS       = []byte("sms")       // id → JSON SMS (the outbox)
+	bucketAPIKeys   = []byte("apikeys")   // id → JSON APIKey
+	bucketKeyHashes = []byte("keyhashes") // APIKey.Hash → id
 
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
-		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges,
+		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketSMS, bucketAPIKeys, bucketKeyHashes,
 		bucketSyncAccounts, bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs}
 
 	keySchema   = []byte("schema")

@@ -33,8 +33,8 @@ var ErrNewerVersion = errors.New("interchange: the export was written by a newer
 // contact, its id, uid, company_id, group_ids, created_at, updated_at and
 // deleted_at (a contact in the trash), custom fields, consents, extra
 // (unknown vCard/Google/Hub data) and the photo bytes and media type; for
-// companies and groups, the store's own records with their ids and
-// timestamps. Revisions and etags are not carried: the store assigns new
+// companies, groups and text messages, the store's own records with
+// their ids and timestamps. Revisions and etags are not carried: the store assigns new
 // ones. Company logos are not carried (only their hash).
 type UnifiedHeader struct {
 	Version      int                    `json:"version"`
@@ -43,7 +43,7 @@ type UnifiedHeader struct {
 	Companies    []*store.Company       `json:"companies"`
 	Groups       []*store.Group         `json:"groups"`
 	CustomFields []store.CustomFieldDef `json:"custom_fields"`
-	SMS          []json.RawMessage      `json:"sms"` // no SMS model yet: written empty, read as found
+	SMS          []*store.SMS           `json:"sms"`
 }
 
 // PhotoFunc returns the bytes and media type of the photo with the given
