@@ -118,12 +118,19 @@ func Merge(base *Contact, local, remote Contact, policy string, localTime, remot
 		*f.ptr(&out) = scalar(m, f.name, *f.ptr(&b), *f.ptr(&l), *f.ptr(&r))
 	}
 	out.IsFavorite = scalar(m, "is_favorite", b.IsFavorite, l.IsFavorite, r.IsFavorite)
-	out.Phones = mergeList(m, "phone_numbers", b.Phones, l.Phones, r.Phones, phoneKey(region))
-	out.Emails = mergeList(m, "emails", b.Emails, l.Emails, r.Emails, emailKey)
-	out.Addresses = mergeList(m, "addresses", b.Addresses, l.Addresses, r.Addresses, addressKey)
-	out.URLs = mergeList(m, "urls", b.URLs, l.URLs, r.URLs, urlKey)
-	out.IMs = mergeList(m, "ims", b.IMs, l.IMs, r.IMs, imKey)
-	out.Groups = mergeList(m, "groups", b.Groups, l.Groups, r.Groups, store.Fold)
+	pk := phoneKey(region)
+	out.Phones = mergeList(m, "phone_numbers", b.Phones, l.Phones, r.Phones, pk, func(p store.Phone) store.Phone {
+		p.Number = pk(p)
+		return p
+	})
+	out.Emails = mergeList(m, "emails", b.Emails, l.Emails, r.Emails, emailKey, func(e store.Email) store.Email {
+		e.Address = emailKey(e)
+		return e
+	})
+	out.Addresses = mergeList(m, "addresses", b.Addresses, l.Addresses, r.Addresses, addressKey, nil)
+	out.URLs = mergeList(m, "urls", b.URLs, l.URLs, r.URLs, urlKey, nil)
+	out.IMs = mergeList(m, "ims", b.IMs, l.IMs, r.IMs, imKey, nil)
+	out.Groups = mergeList(m, "groups", b.Groups, l.Groups, r.Groups, store.Fold, store.Fold)
 	out.CustomFields = mergeMap(m, "custom_fields", b.CustomFields, l.CustomFields, r.CustomFields)
 	fixPrimaries(&out)
 	return out.canonical(), m.conflicts
@@ -150,8 +157,11 @@ func keyed[T any](list []T, key func(T) string) (keys []string, byKey map[string
 // added, one removed on one side (and unchanged on the other) is removed,
 // one changed on both sides is a conflict; removed on one side and
 // changed on the other keeps the changed element and is reported.
-// The local order comes first, remote additions after.
-func mergeList[T comparable](m *merger, field string, b, l, r []T, key func(T) string) []T {
+// The local order comes first, remote additions after. norm, when not
+// nil, gives the form elements are compared in ("06 12 34 56 78" and
+// "+33612345678" are one number written two ways).
+func mergeList[T comparable](m *merger, field string, b, l, r []T, key func(T) string, norm func(T) T) []T {
+	same := func(x, y T) bool { return x == y || (norm != nil && norm(x) == norm(y)) }
 	_, bm := keyed(b, key)
 	lk, lm := keyed(l, key)
 	rk, rm := keyed(r, key)
@@ -164,20 +174,24 @@ func mergeList[T comparable](m *merger, field string, b, l, r []T, key func(T) s
 		case inR:
 			if !inB {
 				bv = *new(T)
-				if m.noBase || lv == rv {
+				if m.noBase || same(lv, rv) {
 					// Added on both sides: equal, or take the policy's
 					// choice without a base to compare with.
-					if lv != rv && m.conflict(field, k, nil, lv, rv) == SideRemote {
-						lv = rv
+					if !same(lv, rv) {
+						if u, ok := union(lv, rv, norm); ok {
+							lv = u
+						} else if m.conflict(field, k, nil, lv, rv) == SideRemote {
+							lv = rv
+						}
 					}
 					out = append(out, lv)
 					continue
 				}
 			}
 			switch {
-			case lv == rv || rv == bv:
+			case same(lv, rv) || same(rv, bv):
 				out = append(out, lv)
-			case lv == bv:
+			case same(lv, bv):
 				out = append(out, rv)
 			case m.conflict(field, k, bv, lv, rv) == SideLocal:
 				out = append(out, lv)
@@ -186,7 +200,7 @@ func mergeList[T comparable](m *merger, field string, b, l, r []T, key func(T) s
 			}
 		case !inB || m.noBase:
 			out = append(out, lv) // added locally
-		case lv == bv:
+		case same(lv, bv):
 			// removed remotely, unchanged here: removed
 		default:
 			// removed remotely, changed here: keep the change, say so
@@ -203,7 +217,7 @@ func mergeList[T comparable](m *merger, field string, b, l, r []T, key func(T) s
 		switch {
 		case !inB || m.noBase:
 			out = append(out, rv) // added remotely
-		case rv == bv:
+		case same(rv, bv):
 			// removed locally, unchanged remotely: removed
 		default:
 			m.conflict(field, k, bv, nil, rv)
@@ -278,3 +292,41 @@ func addressKey(a store.Address) string {
 func urlKey(u store.URL) string { return u.URL }
 
 func imKey(im store.IM) string { return strings.ToLower(im.Service + ":" + im.Handle) }
+
+// union joins two versions of one list element known on both sides
+// without a base (a first sync): an attribute set on one side only is
+// taken, the local one kept where both agree (in their compared form).
+// It reports false when an attribute is set on both sides differently.
+func union[T any](l, r T, norm func(T) T) (T, bool) {
+	toMap := func(v T) map[string]any {
+		var m map[string]any
+		b, err := json.Marshal(v)
+		if err != nil || json.Unmarshal(b, &m) != nil {
+			return nil
+		}
+		return m
+	}
+	lm, rm := toMap(l), toMap(r)
+	nl, nr := lm, rm
+	if norm != nil {
+		nl, nr = toMap(norm(l)), toMap(norm(r))
+	}
+	if lm == nil || rm == nil {
+		return l, false // not an object (a group name): nothing to join
+	}
+	for k, rv := range rm {
+		_, ok := lm[k]
+		switch {
+		case !ok:
+			lm[k] = rv
+		case fmt.Sprint(nl[k]) != fmt.Sprint(nr[k]):
+			return l, false
+		}
+	}
+	var out T
+	b, err := json.Marshal(lm)
+	if err != nil || json.Unmarshal(b, &out) != nil {
+		return l, false
+	}
+	return out, true
+}

@@ -210,7 +210,7 @@ func (f *Fake) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		if after, err = strconv.ParseInt(cursor[1:], 10, 64); err != nil {
 			return sync.Page{}, fmt.Errorf("fake: bad cursor %q", cursor)
 		}
-		if after > 0 && after <= f.expired {
+		if f.expired > 0 && after <= f.expired {
 			return sync.Page{}, sync.ErrCursorExpired
 		}
 	}
