@@ -156,7 +156,9 @@ func (t *Tx) GroupName(id int64) string {
 }
 
 // Companies lists every company as this transaction sees it.
-func (t *Tx) Companies() ([]*Company, error) { return listJSON[Company](t.w.tx, bucketCompanies, "company") }
+func (t *Tx) Companies() ([]*Company, error) {
+	return listJSON[Company](t.w.tx, bucketCompanies, "company")
+}
 
 // Groups lists every group as this transaction sees it (without member
 // counts).
