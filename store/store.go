@@ -29,7 +29,7 @@ var (
 	bucketChanges   = []byte("changes")   // revision → change entry
 
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
-		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges}
+		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketResNames, bucketResIDs}
 
 	keySchema   = []byte("schema")
 	keyRevision = []byte("revision")
