@@ -23,6 +23,16 @@ type UIDConflictError = store.UIDConflictError
 // ErrUIDConflict is matched by a *UIDConflictError.
 var ErrUIDConflict = store.ErrUIDConflict
 
+// The kinds of change-log entries, and the error of ChangesSince for a
+// revision the store never had.
+const (
+	KindHuman   = store.KindHuman
+	KindCompany = store.KindCompany
+	KindGroup   = store.KindGroup
+)
+
+var ErrUnknownRevision = store.ErrUnknownRevision
+
 // ErrGroupCard is returned by PutCard for a group card (KIND:group or
 // X-ADDRESSBOOKSERVER-KIND:group), which is not a contact.
 var ErrGroupCard = carddav.ErrGroupCard

@@ -1,0 +1,234 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-vcard"
+
+	"github.com/humans-contacts/humans/carddav"
+)
+
+// The addressbook-query filter (RFC 6352 §10.5). go-webdav's matcher
+// compares case-sensitively and only the first instance of a property,
+// while the default collation, i;unicode-casemap, ignores case; so the
+// server matches itself.
+
+type textMatch struct {
+	text      string
+	negate    bool
+	matchType string // equals, contains (default), starts-with, ends-with
+	octet     bool   // i;octet: case-sensitive
+}
+
+type paramFilter struct {
+	name       string
+	notDefined bool
+	tm         *textMatch
+}
+
+type propFilter struct {
+	name       string
+	allOf      bool
+	notDefined bool
+	tms        []textMatch
+	params     []paramFilter
+}
+
+type query struct {
+	allOf bool
+	props []propFilter
+}
+
+func newTextMatch(text, collation, negate, matchType string) (textMatch, error) {
+	tm := textMatch{text: text, negate: negate == "yes", matchType: matchType}
+	switch collation {
+	case "", "i;unicode-casemap", "i;ascii-casemap":
+		tm.text = strings.ToLower(text)
+	case "i;octet":
+		tm.octet = true
+	default:
+		return tm, fmt.Errorf("unsupported collation %q", collation)
+	}
+	switch matchType {
+	case "", "contains", "equals", "starts-with", "ends-with":
+	default:
+		return tm, fmt.Errorf("unknown match-type %q", matchType)
+	}
+	if negate != "" && negate != "yes" && negate != "no" {
+		return tm, fmt.Errorf("negate-condition must be yes or no, not %q", negate)
+	}
+	return tm, nil
+}
+
+// toQuery reads a CARDDAV:filter.
+func toQuery(f *filterReq) (*query, error) {
+	q := &query{}
+	if f == nil {
+		return q, nil
+	}
+	q.allOf = f.Test == "allof"
+	for _, p := range f.Props {
+		if p.Name == "" {
+			return nil, fmt.Errorf("a prop-filter has no name")
+		}
+		pf := propFilter{name: strings.ToUpper(p.Name), allOf: p.Test == "allof", notDefined: p.IsNotDefined != nil}
+		for _, t := range p.TextMatches {
+			tm, err := newTextMatch(t.Text, t.Collation, t.NegateCondition, t.MatchType)
+			if err != nil {
+				return nil, err
+			}
+			pf.tms = append(pf.tms, tm)
+		}
+		for _, pp := range p.Params {
+			par := paramFilter{name: strings.ToUpper(pp.Name), notDefined: pp.IsNotDefined != nil}
+			if pp.TextMatch != nil {
+				tm, err := newTextMatch(pp.TextMatch.Text, "", pp.TextMatch.NegateCondition, pp.TextMatch.MatchType)
+				if err != nil {
+					return nil, err
+				}
+				par.tm = &tm
+			}
+			pf.params = append(pf.params, par)
+		}
+		q.props = append(q.props, pf)
+	}
+	return q, nil
+}
+
+func (tm textMatch) match(v string) bool {
+	if !tm.octet {
+		v = strings.ToLower(v)
+	}
+	var ok bool
+	switch tm.matchType {
+	case "equals":
+		ok = v == tm.text
+	case "starts-with":
+		ok = strings.HasPrefix(v, tm.text)
+	case "ends-with":
+		ok = strings.HasSuffix(v, tm.text)
+	default:
+		ok = strings.Contains(v, tm.text)
+	}
+	return ok != tm.negate
+}
+
+// matchField tests one instance of the property.
+func (pf propFilter) matchField(f *vcard.Field) bool {
+	tests := 0
+	passed := 0
+	for _, tm := range pf.tms {
+		tests++
+		if tm.match(f.Value) {
+			passed++
+		}
+	}
+	for _, p := range pf.params {
+		tests++
+		vals, defined := f.Params[p.name]
+		ok := false
+		switch {
+		case p.notDefined:
+			ok = !defined
+		case p.tm == nil:
+			ok = defined
+		default:
+			for _, v := range vals {
+				ok = ok || p.tm.match(v)
+			}
+		}
+		if ok {
+			passed++
+		}
+	}
+	if tests == 0 {
+		return true
+	}
+	if pf.allOf {
+		return passed == tests
+	}
+	return passed > 0
+}
+
+func (pf propFilter) match(card vcard.Card) bool {
+	fields := card[pf.name]
+	if pf.notDefined {
+		return len(fields) == 0
+	}
+	for _, f := range fields {
+		if pf.matchField(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// matches runs q on the properties of c it names: only those lines of
+// the served card are parsed.
+func matches(q *query, c *Card) (bool, error) {
+	if len(q.props) == 0 {
+		return true, nil
+	}
+	card, err := linesOf(c.V3, q)
+	if err != nil {
+		return false, err
+	}
+	for _, pf := range q.props {
+		ok := pf.match(card)
+		if ok && !q.allOf {
+			return true, nil
+		}
+		if !ok && q.allOf {
+			return false, nil
+		}
+	}
+	return q.allOf, nil
+}
+
+// linesOf parses the lines of a served card whose property the query
+// filters on.
+func linesOf(b []byte, q *query) (vcard.Card, error) {
+	var sel []byte
+	sel = append(sel, "BEGIN:VCARD\r\nVERSION:3.0\r\n"...)
+	n := 0
+	for len(b) > 0 {
+		i := bytes.Index(b, []byte("\r\n"))
+		end := len(b)
+		if i >= 0 {
+			end = i
+		}
+		// The logical line runs over the folded continuation lines.
+		for end+2 < len(b) && (b[end+2] == ' ' || b[end+2] == '\t') {
+			j := bytes.Index(b[end+2:], []byte("\r\n"))
+			if j < 0 {
+				end = len(b)
+				break
+			}
+			end += 2 + j
+		}
+		line := b[:end]
+		b = b[min(end+2, len(b)):]
+		name := line
+		if k := bytes.IndexAny(line, ":;"); k >= 0 {
+			name = line[:k]
+		}
+		if k := bytes.IndexByte(name, '.'); k >= 0 {
+			name = name[k+1:]
+		}
+		for _, pf := range q.props {
+			if strings.EqualFold(string(name), pf.name) {
+				sel = append(sel, line...)
+				sel = append(sel, "\r\n"...)
+				n++
+				break
+			}
+		}
+	}
+	if n == 0 {
+		return vcard.Card{}, nil
+	}
+	sel = append(sel, "END:VCARD\r\n"...)
+	return carddav.ParseCard(sel)
+}
