@@ -18,6 +18,8 @@ RACE      ?= -race
 # The Debian packages Fyne's cgo (GLFW/OpenGL) build needs.
 DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+# What the tests drive: vdirsyncer, a real CardDAV client (carddav/server).
+DEB_PACKAGES += vdirsyncer
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -38,7 +40,7 @@ deps:
 		$(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	else \
-		echo "system packages for Fyne: all present"; \
+		echo "system packages for Fyne and the tests: all present"; \
 	fi
 
 build:

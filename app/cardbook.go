@@ -93,6 +93,12 @@ func (s *Service) CardByName(ctx context.Context, name string) (*Human, error) {
 	return s.store.ResolveResource(ctx, name)
 }
 
+// CardID returns the id of the live contact the resource name points
+// at, or ErrNotFound, without reading the contact.
+func (s *Service) CardID(ctx context.Context, name string) (int64, error) {
+	return s.store.ResolveResourceID(ctx, name)
+}
+
 // CardResources lists every live contact with its resource name and
 // revision, in id order, from memory.
 func (s *Service) CardResources(ctx context.Context) ([]Resource, error) {

@@ -133,6 +133,22 @@ func (s *Store) ResolveResource(ctx context.Context, name string) (*Human, error
 	return h, err
 }
 
+// ResolveResourceID returns the id of the live contact named name, or
+// ErrNotFound, without reading the contact.
+func (s *Store) ResolveResourceID(ctx context.Context, name string) (int64, error) {
+	var id int64
+	if err := s.view(func(tx *bolt.Tx) error { id = resolveTx(tx, name); return nil }); err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		return 0, fmt.Errorf("resource %q: %w", name, ErrNotFound)
+	}
+	if r, ok := s.idx.record(id); !ok || !r.live() {
+		return 0, fmt.Errorf("resource %q is in the trash: %w", name, ErrNotFound)
+	}
+	return id, nil
+}
+
 // ResourceNames returns the resource name of each contact of ids, live,
 // trashed or deleted for good; ids the store never had are left out.
 func (s *Store) ResourceNames(ctx context.Context, ids []int64) (map[int64]string, error) {

@@ -90,12 +90,21 @@ func (b *Book) Lookup(ctx context.Context, name string) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := b.svc.CardByName(ctx, name)
+	id, err := b.svc.CardID(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	if c := b.cache.get(h.ID); c != nil && c.Revision == h.Revision && c.epoch == st.epoch && c.Name == name {
-		return c, nil
+	if rev, live, ok := b.svc.HumanRevision(id); ok && live {
+		if c := b.cache.get(id); c != nil && c.Revision == rev && c.epoch == st.epoch && c.Name == name {
+			return c, nil
+		}
+	}
+	h, err := b.svc.Human(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if h.DeletedAt != nil {
+		return nil, fmt.Errorf("card %q: %w", name, app.ErrNotFound)
 	}
 	c, err := b.build(ctx, h, name, st.epoch)
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/emersion/go-vcard"
-
-	"github.com/humans-contacts/humans/carddav"
 )
 
 // The addressbook-query filter (RFC 6352 §10.5). go-webdav's matcher
@@ -187,48 +185,130 @@ func matches(q *query, c *Card) (bool, error) {
 	return q.allOf, nil
 }
 
-// linesOf parses the lines of a served card whose property the query
-// filters on.
+// linesOf reads the lines of a served card whose property the query
+// filters on. The bytes are this server's own output (carddav.WriteCard:
+// UTF-8, CRLF, folded at 75 octets), so a plain line reader is enough.
 func linesOf(b []byte, q *query) (vcard.Card, error) {
-	var sel []byte
-	sel = append(sel, "BEGIN:VCARD\r\nVERSION:3.0\r\n"...)
-	n := 0
+	card := vcard.Card{}
 	for len(b) > 0 {
 		i := bytes.Index(b, []byte("\r\n"))
 		end := len(b)
 		if i >= 0 {
 			end = i
 		}
-		// The logical line runs over the folded continuation lines.
+		line := b[:end]
+		folded := false
 		for end+2 < len(b) && (b[end+2] == ' ' || b[end+2] == '\t') {
 			j := bytes.Index(b[end+2:], []byte("\r\n"))
 			if j < 0 {
-				end = len(b)
-				break
+				j = len(b) - end - 2
 			}
+			if !folded {
+				line = append([]byte(nil), line...)
+				folded = true
+			}
+			line = append(line, b[end+3:end+2+j]...)
 			end += 2 + j
 		}
-		line := b[:end]
 		b = b[min(end+2, len(b)):]
-		name := line
-		if k := bytes.IndexAny(line, ":;"); k >= 0 {
-			name = line[:k]
+		nameEnd := bytes.IndexAny(line, ":;")
+		if nameEnd < 0 {
+			continue
 		}
+		name := line[:nameEnd]
+		group := ""
 		if k := bytes.IndexByte(name, '.'); k >= 0 {
-			name = name[k+1:]
+			group, name = string(name[:k]), name[k+1:]
 		}
 		for _, pf := range q.props {
-			if strings.EqualFold(string(name), pf.name) {
-				sel = append(sel, line...)
-				sel = append(sel, "\r\n"...)
-				n++
-				break
+			if !strings.EqualFold(string(name), pf.name) {
+				continue
 			}
+			f, err := parseLine(line[nameEnd:])
+			if err != nil {
+				return nil, err
+			}
+			f.Group = group
+			card[pf.name] = append(card[pf.name], f)
+			break
 		}
 	}
-	if n == 0 {
-		return vcard.Card{}, nil
+	return card, nil
+}
+
+// parseLine reads ";PARAM=a,b;X="q":value" (what follows the name).
+func parseLine(rest []byte) (*vcard.Field, error) {
+	f := &vcard.Field{}
+	for len(rest) > 0 && rest[0] == ';' {
+		rest = rest[1:]
+		eq := bytes.IndexAny(rest, "=;:")
+		if eq < 0 {
+			return nil, fmt.Errorf("a parameter without end")
+		}
+		pname := strings.ToUpper(string(rest[:eq]))
+		if rest[eq] != '=' {
+			if f.Params == nil {
+				f.Params = vcard.Params{}
+			}
+			f.Params[vcard.ParamType] = append(f.Params[vcard.ParamType], pname)
+			rest = rest[eq:]
+			continue
+		}
+		rest = rest[eq+1:]
+		for {
+			var v string
+			if len(rest) > 0 && rest[0] == '"' {
+				q := bytes.IndexByte(rest[1:], '"')
+				if q < 0 {
+					return nil, fmt.Errorf("an unclosed quote")
+				}
+				v, rest = string(rest[1:1+q]), rest[2+q:]
+			} else {
+				k := bytes.IndexAny(rest, ",;:")
+				if k < 0 {
+					return nil, fmt.Errorf("a parameter without end")
+				}
+				v, rest = string(rest[:k]), rest[k:]
+			}
+			if f.Params == nil {
+				f.Params = vcard.Params{}
+			}
+			f.Params[pname] = append(f.Params[pname], v)
+			if len(rest) > 0 && rest[0] == ',' {
+				rest = rest[1:]
+				continue
+			}
+			break
+		}
 	}
-	sel = append(sel, "END:VCARD\r\n"...)
-	return carddav.ParseCard(sel)
+	if len(rest) == 0 || rest[0] != ':' {
+		return nil, fmt.Errorf("a line without a value")
+	}
+	f.Value = unescape(rest[1:])
+	return f, nil
+}
+
+// unescape applies go-vcard's value convention: \\, \n, \N and \, are
+// unescaped; \; stays escaped (structured values split on bare ;).
+func unescape(v []byte) string {
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v)
+	}
+	out := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			switch v[i+1] {
+			case '\\', ',':
+				out = append(out, v[i+1])
+				i++
+				continue
+			case 'n', 'N':
+				out = append(out, '\n')
+				i++
+				continue
+			}
+		}
+		out = append(out, v[i])
+	}
+	return string(out)
 }
