@@ -23,7 +23,7 @@ DEB_PACKAGES += vdirsyncer
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench lint clean
+.PHONY: all deps build run test bench bench-radicale lint clean
 
 all: build
 
@@ -55,6 +55,11 @@ test: deps
 
 bench:
 	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) -timeout 30m ./...
+
+# The CardDAV server against Radicale, same cards, same client
+# (N=1000 make bench-radicale for a quick run).
+bench-radicale:
+	N=$${N:-10000} scripts/bench-radicale.sh
 
 lint:
 	@out="$$(gofmt -l .)"; \

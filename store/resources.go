@@ -288,7 +288,8 @@ func (s *Store) PutResource(ctx context.Context, rw ResourceWrite) (*Human, bool
 	in := cloneHuman(rw.Human)
 	var out *Human
 	var created bool
-	err := s.update(func(w *writer) error {
+	err := s.updateBatched(func(w *writer) error {
+		out, created = nil, false
 		id := resolveTx(w.tx, rw.Name)
 		var old *Human
 		if id != 0 {
@@ -337,7 +338,7 @@ func (s *Store) PutResource(ctx context.Context, rw ResourceWrite) (*Human, bool
 				groupIDs = append(groupIDs, gid)
 			}
 		}
-		h := in
+		h := cloneHuman(in) // the function may run twice (batch.go)
 		h.CompanyID, h.GroupIDs = companyID, groupIDs
 		h.PhotoHash, h.PhotoType = "", ""
 		if old != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -168,5 +169,53 @@ func TestLiveResources(t *testing.T) {
 	}
 	if rev, live, ok := s.HumanRevision(c.ID); !ok || live || rev == 0 {
 		t.Fatalf("HumanRevision of a trashed contact: %d %v %v", rev, live, ok)
+	}
+}
+
+// TestPutResourceBatches: concurrent puts share transactions, and one
+// invalid put neither fails nor undoes the others.
+func TestPutResourceBatches(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t, newClock())
+	const n = 40
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			h := &Human{UID: fmt.Sprintf("b-%d", i), FirstName: "Batch", LastName: fmt.Sprint(i)}
+			if i%10 == 3 {
+				h.Emails = []Email{{Address: "not an address"}}
+			}
+			_, created, err := s.PutResource(ctx, ResourceWrite{Name: fmt.Sprintf("b-%d.vcf", i), Human: h, Company: "Shared Co", MustNotExist: true})
+			if err == nil && !created {
+				err = fmt.Errorf("put %d not created", i)
+			}
+			if i%10 == 3 {
+				if err == nil {
+					err = fmt.Errorf("invalid put %d accepted", i)
+				} else {
+					err = nil
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	res, err := s.LiveResources(ctx)
+	if err != nil || len(res) != n-4 {
+		t.Fatalf("%d resources, want %d: %v", len(res), n-4, err)
+	}
+	cos, _ := s.ListCompanies(ctx)
+	if len(cos) != 1 {
+		t.Fatalf("%d companies, want one shared", len(cos))
+	}
+	for _, r := range res {
+		h, err := s.GetHuman(ctx, r.ID)
+		if err != nil || h.CompanyID != cos[0].ID || r.Name != h.UID+".vcf" {
+			t.Fatalf("%+v: %+v %v", r, h, err)
+		}
 	}
 }

@@ -28,6 +28,7 @@ type paramFilter struct {
 
 type propFilter struct {
 	name       string
+	nameBytes  []byte
 	allOf      bool
 	notDefined bool
 	tms        []textMatch
@@ -71,7 +72,7 @@ func toQuery(f *filterReq) (*query, error) {
 		if p.Name == "" {
 			return nil, fmt.Errorf("a prop-filter has no name")
 		}
-		pf := propFilter{name: strings.ToUpper(p.Name), allOf: p.Test == "allof", notDefined: p.IsNotDefined != nil}
+		pf := propFilter{name: strings.ToUpper(p.Name), nameBytes: []byte(strings.ToUpper(p.Name)), allOf: p.Test == "allof", notDefined: p.IsNotDefined != nil}
 		for _, t := range p.TextMatches {
 			tm, err := newTextMatch(t.Text, t.Collation, t.NegateCondition, t.MatchType)
 			if err != nil {
@@ -189,28 +190,23 @@ func matches(q *query, c *Card) (bool, error) {
 // filters on. The bytes are this server's own output (carddav.WriteCard:
 // UTF-8, CRLF, folded at 75 octets), so a plain line reader is enough.
 func linesOf(b []byte, q *query) (vcard.Card, error) {
-	card := vcard.Card{}
+	var card vcard.Card
 	for len(b) > 0 {
-		i := bytes.Index(b, []byte("\r\n"))
-		end := len(b)
-		if i >= 0 {
-			end = i
-		}
-		line := b[:end]
-		folded := false
-		for end+2 < len(b) && (b[end+2] == ' ' || b[end+2] == '\t') {
-			j := bytes.Index(b[end+2:], []byte("\r\n"))
-			if j < 0 {
-				j = len(b) - end - 2
+		// The logical line runs to a CRLF not followed by a space or tab.
+		end := 0
+		for {
+			i := bytes.IndexByte(b[end:], '\n')
+			if i < 0 {
+				end = len(b)
+				break
 			}
-			if !folded {
-				line = append([]byte(nil), line...)
-				folded = true
+			end += i + 1
+			if end >= len(b) || (b[end] != ' ' && b[end] != '\t') {
+				break
 			}
-			line = append(line, b[end+3:end+2+j]...)
-			end += 2 + j
 		}
-		b = b[min(end+2, len(b)):]
+		line := bytes.TrimRight(b[:end], "\r\n")
+		b = b[end:]
 		nameEnd := bytes.IndexAny(line, ":;")
 		if nameEnd < 0 {
 			continue
@@ -220,20 +216,44 @@ func linesOf(b []byte, q *query) (vcard.Card, error) {
 		if k := bytes.IndexByte(name, '.'); k >= 0 {
 			group, name = string(name[:k]), name[k+1:]
 		}
-		for _, pf := range q.props {
-			if !strings.EqualFold(string(name), pf.name) {
+		for i := range q.props {
+			pf := &q.props[i]
+			if !bytes.EqualFold(name, pf.nameBytes) {
 				continue
 			}
-			f, err := parseLine(line[nameEnd:])
+			f, err := parseLine(unfold(line[nameEnd:]))
 			if err != nil {
 				return nil, err
 			}
 			f.Group = group
+			if card == nil {
+				card = vcard.Card{}
+			}
 			card[pf.name] = append(card[pf.name], f)
 			break
 		}
 	}
 	return card, nil
+}
+
+// unfold joins folded lines (CRLF and one space or tab).
+func unfold(b []byte) []byte {
+	if bytes.IndexByte(b, '\n') < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\r' && i+2 < len(b) && b[i+1] == '\n' && (b[i+2] == ' ' || b[i+2] == '\t') {
+			i += 2
+			continue
+		}
+		if b[i] == '\n' && i+1 < len(b) && (b[i+1] == ' ' || b[i+1] == '\t') {
+			i++
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return out
 }
 
 // parseLine reads ";PARAM=a,b;X="q":value" (what follows the name).
