@@ -40,6 +40,10 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
+	// CardDAV logins (carddav_credentials.go).
+	loginOnce sync.Once
+	login     *loginGuard
+
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup

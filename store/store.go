@@ -32,7 +32,8 @@ var (
 	bucketKeyHashes = []byte("keyhashes") // APIKey.Hash → id
 
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
-		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketSMS, bucketAPIKeys, bucketKeyHashes}
+		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketSMS, bucketAPIKeys, bucketKeyHashes,
+		bucketResNames, bucketResIDs}
 
 	keySchema   = []byte("schema")
 	keyRevision = []byte("revision")
@@ -76,6 +77,8 @@ type Store struct {
 	subMu   sync.Mutex
 	subs    map[int]chan Event
 	nextSub int
+
+	batch batcher // concurrent writes committed together (batch.go)
 }
 
 // Open opens the store file at path, creating it when missing, runs the
@@ -312,6 +315,11 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 func (s *Store) update(fn func(w *writer) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	return s.updateLocked(fn)
+}
+
+// updateLocked is update for a caller holding writeMu (batch.go).
+func (s *Store) updateLocked(fn func(w *writer) error) error {
 	s.dbMu.RLock()
 	defer s.dbMu.RUnlock()
 	var w *writer
