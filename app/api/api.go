@@ -68,6 +68,7 @@ type server struct {
 	started time.Time
 	mux     *http.ServeMux
 	routes  []route
+	docCache
 }
 
 // New returns the handler of every path under /api/ (it is given the full
@@ -108,6 +109,7 @@ func New(svc *app.Service, opts Options) http.Handler {
 // a test checks that the two agree.
 func (s *server) routeTable() []route {
 	return []route{
+		{"GET", "/api/openapi.json", public, s.openAPI},
 
 		{"GET", "/api/humans", anyKey, s.listHumans},
 		{"POST", "/api/humans", anyKey, s.createHuman},
