@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
@@ -179,6 +180,9 @@ func (s *Service) ExportUnified(ctx context.Context, w io.Writer) error {
 		Version: interchange.UnifiedVersion, ExportedAt: s.now().UTC(), Stats: stats,
 		Companies: companies, Groups: groups, CustomFields: fields,
 	}
+	if hdr.SMS, err = s.unifiedSMS(ctx); err != nil {
+		return err
+	}
 	var count int
 	photo := func(hash string) ([]byte, string, error) { return s.store.Photo(ctx, hash) }
 	if err := interchange.WriteUnified(w, hdr, s.humansSeq(ctx, append(live, trashed...), &count), photo); err != nil {
@@ -197,4 +201,21 @@ func ParseExportFormat(s string) (ExportFormat, error) {
 		return f, nil
 	}
 	return "", &ValidationError{Fields: map[string]string{"format": fmt.Sprintf("must be json, csv, vcard, google-csv or outlook-csv (got %q)", s)}}
+}
+
+// unifiedSMS is the outbox as the unified export's "sms" member.
+func (s *Service) unifiedSMS(ctx context.Context) ([]json.RawMessage, error) {
+	msgs, err := s.store.AllSMS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]json.RawMessage, 0, len(msgs))
+	for _, m := range msgs {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("app: unified export: message %d: %w", m.ID, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }
