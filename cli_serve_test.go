@@ -51,7 +51,7 @@ func TestServeCommand(t *testing.T) {
 		t.Fatalf("PROPFIND: %d", resp.StatusCode)
 	}
 	// The REST API is served beside CardDAV, behind its own API keys.
-	for path, want := range map[string]int{"api/humans": http.StatusUnauthorized} {
+	for path, want := range map[string]int{"api/openapi.json": http.StatusOK, "api/humans": http.StatusUnauthorized} {
 		resp, err := http.Get(url + path)
 		if err != nil {
 			t.Fatal(err)

@@ -36,6 +36,8 @@ type Service struct {
 	settingsMu sync.RWMutex
 	settings   Settings
 
+	hubConfigMu sync.Mutex // guards hub.json (hubconfig.go)
+
 	dataDir string
 	log     *slog.Logger
 	now     func() time.Time
