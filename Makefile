@@ -18,10 +18,12 @@ RACE      ?= -race
 # The Debian packages Fyne's cgo (GLFW/OpenGL) build needs.
 DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+# What the tests drive: vdirsyncer, a real CardDAV client (carddav/server).
+DEB_PACKAGES += vdirsyncer
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench lint clean
+.PHONY: all deps build run test bench bench-radicale lint clean
 
 all: build
 
@@ -38,7 +40,7 @@ deps:
 		$(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
 	else \
-		echo "system packages for Fyne: all present"; \
+		echo "system packages for Fyne and the tests: all present"; \
 	fi
 
 build:
@@ -53,6 +55,11 @@ test: deps
 
 bench:
 	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) -timeout 30m ./...
+
+# The CardDAV server against Radicale, same cards, same client
+# (N=1000 make bench-radicale for a quick run).
+bench-radicale:
+	N=$${N:-10000} scripts/bench-radicale.sh
 
 lint:
 	@out="$$(gofmt -l .)"; \

@@ -40,6 +40,14 @@ Usage:
                            FILE or standard output
   humans export --unified [-o FILE]
                            the whole book as one JSON document
+  humans serve [--listen 127.0.0.1:8765]
+                           serve the address book (CardDAV) without a
+                           window, until Ctrl+C
+  humans carddav credentials
+                           print the URL, user name and password to type
+                           into a phone or mail app
+  humans carddav password  set the CardDAV password, read from standard
+                           input
 ` + apiKeyUsage + `  humans backup FILE       write a copy of the whole book to FILE
   humans restore FILE      replace the book with the backup or unified
                            export in FILE (the book as it was is kept in
@@ -75,7 +83,9 @@ var openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "humans: %v\n", err)
 		return 1
 	}
-	runErr := ui.Run(svc, version)
+	withServer, stopServer := startServer(svc, logger) // cli_serve.go
+	runErr := ui.Run(svc, version, withServer)
+	stopServer()
 	if err := svc.Close(); err != nil {
 		logger.Error("closing the store", "err", err)
 	}
@@ -99,8 +109,9 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	fs.Usage = func() {} // run prints the usage itself, to the right stream
 	dataFlag := fs.String("data", "", "the data directory")
 	var opts commandOptions
+	var serveOpts serveOptions // cli_serve.go
 
-	cmd, rest, err := parseArgs(fs, args, func(cmd string) { opts.register(cmd, fs) })
+	cmd, rest, err := parseArgs(fs, args, func(cmd string) { opts.register(cmd, fs); serveOpts.register(cmd, fs) })
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usageText)
 		return 0
@@ -114,6 +125,8 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	switch cmd {
 	case "", "backup", "restore", "import", "export", "apikey":
 		// need the data directory, below
+	case "serve", "carddav":
+		return runServerCommand(cmd, rest, *dataFlag, serveOpts, stdout, stderr, env)
 	case "help":
 		fmt.Fprint(stdout, usageText)
 		return 0

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 )
 
 // HubConfigFileName holds the Hub sync configuration in the data
@@ -84,12 +83,10 @@ func (c HubConfig) MaskedAPIKey() string {
 	return "****" + c.APIKey[len(c.APIKey)-4:]
 }
 
-var hubConfigMu sync.Mutex
-
 // HubConfig returns the stored Hub configuration, or the defaults.
 func (s *Service) HubConfig() (HubConfig, error) {
-	hubConfigMu.Lock()
-	defer hubConfigMu.Unlock()
+	s.hubConfigMu.Lock()
+	defer s.hubConfigMu.Unlock()
 	return s.loadHubConfig()
 }
 
@@ -112,8 +109,8 @@ func (s *Service) loadHubConfig() (HubConfig, error) {
 // UpdateHubConfig applies p to the stored configuration, validates the
 // result and saves it; on any problem nothing changes.
 func (s *Service) UpdateHubConfig(p HubConfigPatch) (HubConfig, error) {
-	hubConfigMu.Lock()
-	defer hubConfigMu.Unlock()
+	s.hubConfigMu.Lock()
+	defer s.hubConfigMu.Unlock()
 	c, err := s.loadHubConfig()
 	if err != nil {
 		return c, err

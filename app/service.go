@@ -36,9 +36,15 @@ type Service struct {
 	settingsMu sync.RWMutex
 	settings   Settings
 
+	hubConfigMu sync.Mutex // guards hub.json (hubconfig.go)
+
 	dataDir string
 	log     *slog.Logger
 	now     func() time.Time
+
+	// CardDAV logins (carddav_credentials.go).
+	loginOnce sync.Once
+	login     *loginGuard
 
 	stop     chan struct{}
 	stopOnce sync.Once

@@ -26,11 +26,13 @@ type Settings struct {
 	// PhoneRegion is the ISO 3166 country assumed for phone numbers
 	// written without a +country prefix ("FR", "US").
 	PhoneRegion string `json:"phone_region"`
+	// Server configures the local CardDAV server (server_settings.go).
+	Server ServerSettings `json:"server"`
 }
 
 // DefaultSettings are used for a fresh data directory.
 func DefaultSettings() Settings {
-	return Settings{TrashRetentionDays: 30, PhoneRegion: "FR"}
+	return Settings{TrashRetentionDays: 30, PhoneRegion: "FR", Server: DefaultServerSettings()}
 }
 
 // Validate checks every field and reports all problems at once.
@@ -42,6 +44,7 @@ func (s Settings) Validate() error {
 	if len(s.PhoneRegion) != 2 || strings.ToUpper(s.PhoneRegion) != s.PhoneRegion {
 		verr.Add("phone_region", "must be a two-letter country code such as FR or US")
 	}
+	s.Server.validate(verr)
 	return verr.OrNil()
 }
 

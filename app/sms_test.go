@@ -91,3 +91,44 @@ func TestAPIKeysAreHashedAndRevocable(t *testing.T) {
 		t.Errorf("revoked key: %v", err)
 	}
 }
+
+func TestSendBulkSMSLimits(t *testing.T) {
+	svc := openService(t, t.TempDir(), nil)
+	ids := make([]int64, MaxBulkSMS+1)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	var verr *ValidationError
+	if _, err := svc.SendBulkSMS(ctx, BulkSMSRequest{HumanIDs: ids, Message: "x"}); !errors.As(err, &verr) || verr.Fields["human_ids"] == "" {
+		t.Errorf("too many recipients: %v", err)
+	}
+	res, err := svc.SendBulkSMS(ctx, BulkSMSRequest{HumanIDs: ids[:MaxBulkSMS], Message: "x"})
+	if err != nil || res.Requested != MaxBulkSMS || len(res.Skipped) != MaxBulkSMS || len(res.Queued) != 0 {
+		t.Errorf("the most recipients, none real: %d requested, %d skipped, %v", res.Requested, len(res.Skipped), err)
+	}
+}
+
+func TestHubConfigMaskAndValidate(t *testing.T) {
+	for key, want := range map[string]string{"": "", "short": "****", "0123456789abcdefWXYZ": "****WXYZ"} {
+		if got := (HubConfig{APIKey: key}).MaskedAPIKey(); got != want {
+			t.Errorf("MaskedAPIKey(%q) = %q, want %q", key, got, want)
+		}
+	}
+	if err := DefaultHubConfig().Validate(); err != nil {
+		t.Errorf("defaults invalid: %v", err)
+	}
+	c := DefaultHubConfig()
+	c.Enabled = true
+	var verr *ValidationError
+	if err := c.Validate(); !errors.As(err, &verr) || verr.Fields["url"] == "" {
+		t.Errorf("enabled without a URL: %v", err)
+	}
+	svc := openService(t, t.TempDir(), nil)
+	url, key := "https://hub.example", "multi\nline"
+	if _, err := svc.UpdateHubConfig(HubConfigPatch{URL: &url, APIKey: &key}); !errors.As(err, &verr) || verr.Fields["api_key"] == "" {
+		t.Errorf("two-line key: %v", err)
+	}
+	if got, _ := svc.HubConfig(); got != DefaultHubConfig() {
+		t.Errorf("a refused update was saved: %+v", got)
+	}
+}

@@ -200,7 +200,9 @@ var listValued = map[string]bool{vcard.FieldCategories: true}
 
 // appendValue escapes v for the wire: the inverse of unescapeValue.
 func appendValue(dst []byte, name, v string) []byte {
-	list := listValued[name]
+	// The comma of a data: URI (a vCard 4.0 PHOTO) is part of the URI,
+	// not a separator: escaping it breaks readers (nextcloud/server#23758).
+	list := listValued[name] || strings.HasPrefix(v, "data:")
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		switch c {

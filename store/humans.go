@@ -578,6 +578,9 @@ func (w *writer) deleteHuman(id int64) error {
 		return err
 	}
 	old := w.currentRecord(id)
+	if err := w.keepResourceName(id, h.UID); err != nil {
+		return err
+	}
 	if _, err := w.logChange(KindHuman, id, true); err != nil {
 		return err
 	}

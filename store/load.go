@@ -232,18 +232,6 @@ func (l *Loader) SMS(ctx context.Context, msgs []*SMS) error {
 	})
 }
 
-// AllSMS returns every text message, oldest first: what the unified
-// export carries.
-func (s *Store) AllSMS(ctx context.Context) ([]*SMS, error) {
-	var out []*SMS
-	err := s.view(func(tx *bolt.Tx) error {
-		var err error
-		out, err = listJSON[SMS](tx, bucketSMS, "message")
-		return err
-	})
-	return out, err
-}
-
 // LoadError is a record a Loader refused: the Index-th of the slice
 // given, and why (often a *ValidationError).
 type LoadError struct {

@@ -276,3 +276,14 @@ func (s *Store) SMSStatsSince(ctx context.Context, since time.Time) (SMSStats, e
 	})
 	return st, err
 }
+
+// AllSMS returns every message, oldest first: what a full export writes.
+func (s *Store) AllSMS(ctx context.Context) ([]*SMS, error) {
+	var out []*SMS
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		out, err = listJSON[SMS](tx, bucketSMS, "message")
+		return err
+	})
+	return out, err
+}

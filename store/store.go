@@ -33,6 +33,7 @@ var (
 
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
 		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketSMS, bucketAPIKeys, bucketKeyHashes,
+		bucketResNames, bucketResIDs,
 		bucketSyncAccounts, bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs}
 
 	keySchema   = []byte("schema")
@@ -77,6 +78,8 @@ type Store struct {
 	subMu   sync.Mutex
 	subs    map[int]chan Event
 	nextSub int
+
+	batch batcher // concurrent writes committed together (batch.go)
 }
 
 // Open opens the store file at path, creating it when missing, runs the
@@ -313,6 +316,11 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 func (s *Store) update(fn func(w *writer) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	return s.updateLocked(fn)
+}
+
+// updateLocked is update for a caller holding writeMu (batch.go).
+func (s *Store) updateLocked(fn func(w *writer) error) error {
 	s.dbMu.RLock()
 	defer s.dbMu.RUnlock()
 	var w *writer

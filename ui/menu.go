@@ -33,6 +33,8 @@ func (w *Window) mainMenu() *fyne.MainMenu {
 			item("Import…", theme.DownloadIcon(), shortcutImport, w.importContacts),
 			item("Export…", theme.UploadIcon(), shortcutExport, w.exportContacts),
 			fyne.NewMenuItemSeparator(),
+			item("Connect a phone…", theme.ComputerIcon(), nil, w.showConnect),
+			fyne.NewMenuItemSeparator(),
 			quit,
 		),
 		fyne.NewMenu("Help",

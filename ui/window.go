@@ -26,13 +26,16 @@ const AppID = "app.humans.contacts"
 const searchDelay = 150 * time.Millisecond
 
 // Run opens the window on svc and returns when it is closed.
-func Run(svc *app.Service, version string) error {
+func Run(svc *app.Service, version string, opts ...Option) error {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(assets.IconResource())
 	win := a.NewWindow("Humans")
 	win.SetIcon(assets.IconResource())
 	w := New(a, win, svc)
 	w.version = version
+	for _, o := range opts {
+		o(w)
+	}
 	win.Resize(fyne.NewSize(1100, 720))
 	win.SetMaster()
 	win.ShowAndRun()
@@ -81,6 +84,9 @@ type Window struct {
 	// Tests replace them.
 	showError func(err error)
 	inform    func(title, message string)
+
+	server  PhoneServer    // the local CardDAV server, if any (connect.go)
+	connect *connectDialog // the Connect a phone dialog, while open
 
 	imports *importFlow // the import dialog, while one is open
 	exports *exportFlow // the export dialog, while one is open

@@ -68,6 +68,7 @@ type server struct {
 	started time.Time
 	mux     *http.ServeMux
 	routes  []route
+	docCache
 }
 
 // New returns the handler of every path under /api/ (it is given the full
@@ -108,6 +109,7 @@ func New(svc *app.Service, opts Options) http.Handler {
 // a test checks that the two agree.
 func (s *server) routeTable() []route {
 	return []route{
+		{"GET", "/api/openapi.json", public, s.openAPI},
 
 		{"GET", "/api/humans", anyKey, s.listHumans},
 		{"POST", "/api/humans", anyKey, s.createHuman},
@@ -162,8 +164,31 @@ func (s *server) routeTable() []route {
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	// Answers may hold keys or personal data: no cache keeps them.
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	start := s.opts.Now()
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(sw, r)
+	s.log.Debug("api", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", s.opts.Now().Sub(start))
 }
+
+// statusWriter remembers the status written, for the debug log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type ctxKey struct{}
 

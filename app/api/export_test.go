@@ -119,18 +119,24 @@ func TestExport(t *testing.T) {
 func TestExportUnifiedRestoresIntoAnEmptyBook(t *testing.T) {
 	e := newEnv(t, Options{})
 	exportBook(t, e)
+	e.ok(201, "POST", "/api/sms/send", e.user, `{"human_id": 1, "message": "Hi {{first_name}}"}`)
 	r := e.ok(200, "GET", "/api/export/unified", e.user, nil)
 	var doc struct {
 		Version   int              `json:"version"`
 		Stats     app.Stats        `json:"stats"`
 		Companies []map[string]any `json:"companies"`
 		Groups    []map[string]any `json:"groups"`
+		SMS       []map[string]any `json:"sms"`
+		Humans    []map[string]any `json:"humans"`
 	}
 	if err := json.Unmarshal(r.raw, &doc); err != nil {
 		t.Fatalf("unified: %v", err)
 	}
-	if doc.Version == 0 || doc.Stats.Total != 3 || doc.Stats.Trashed != 1 || len(doc.Companies) != 1 || len(doc.Groups) != 1 {
+	if doc.Version == 0 || doc.Stats.Total != 3 || doc.Stats.Trashed != 1 || len(doc.Companies) != 1 || len(doc.Groups) != 1 || len(doc.Humans) != 4 {
 		t.Errorf("unified header: %+v", doc)
+	}
+	if len(doc.SMS) != 1 || doc.SMS[0]["body"] != "Hi Ana" || doc.SMS[0]["status"] != "queued" {
+		t.Errorf("unified sms: %v", doc.SMS)
 	}
 	// What was downloaded imports into an empty book.
 	file := filepath.Join(t.TempDir(), "unified.json")

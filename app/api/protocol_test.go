@@ -34,6 +34,25 @@ func TestAuthentication(t *testing.T) {
 	e.fails(401, "unauthorized", "GET", "/api/humans", e.user, nil)
 }
 
+func TestDebugLogAndNoStore(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := newEnv(t, Options{Logger: logger})
+	r := e.fails(404, "not_found", "GET", "/api/humans/7", e.user, nil)
+	if r.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("Cache-Control %q", r.header.Get("Cache-Control"))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "path=/api/humans/7 status=404") {
+		t.Errorf("debug log: %q", logs.String())
+	}
+	if strings.Contains(logs.String(), e.user) {
+		t.Error("the log holds a key")
+	}
+}
+
 func TestNoRoute(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.fails(404, "route_not_found", "GET", "/api/nothing", e.user, nil)

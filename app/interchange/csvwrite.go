@@ -91,7 +91,7 @@ func WriteCSV(w io.Writer, humans iter.Seq2[*store.Human, error], names Names) e
 		row[1] = h.UID
 		row[2] = h.FirstName
 		row[3] = h.LastName
-		row[4] = h.DisplayName
+		row[4] = h.Name() // derived when not given; the reader drops it again
 		row[5] = h.Nickname
 		row[6] = h.Prefix
 		row[7] = h.Suffix
