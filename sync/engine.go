@@ -172,9 +172,25 @@ func (e *Engine) progress(name, phase string, done, total int) {
 // recorded in the history, also when the job failed (then with the
 // error). ErrBusy when a job of the account is running already.
 func (e *Engine) Run(ctx context.Context, name string) (*store.SyncJob, error) {
+	return e.RunDirection(ctx, name, "")
+}
+
+// RunDirection is Run in one direction only (DirectionImport: pull,
+// DirectionExport: push) or, with "", the account's. A direction the
+// account does not allow is refused.
+func (e *Engine) RunDirection(ctx context.Context, name, direction string) (*store.SyncJob, error) {
 	acc, err := e.st.GetSyncAccount(ctx, name)
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case direction == "" || direction == acc.Direction:
+	case direction != DirectionImport && direction != DirectionExport && direction != DirectionBoth:
+		return nil, &store.ValidationError{Fields: map[string]string{"direction": fmt.Sprintf("must be both, import or export (got %q)", direction)}}
+	case acc.Direction != DirectionBoth:
+		return nil, &store.ValidationError{Fields: map[string]string{"direction": fmt.Sprintf("account %q syncs in direction %s only", name, acc.Direction)}}
+	default:
+		acc.Direction = direction
 	}
 	e.mu.Lock()
 	if _, busy := e.running[name]; busy {

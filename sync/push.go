@@ -48,7 +48,14 @@ func (j *job) push(ctx context.Context) error {
 			return err
 		}
 		if err := j.pushOne(ctx, id, dirty[id]); err != nil {
-			return fmt.Errorf("contact %d: %w", id, err)
+			var verr *store.ValidationError
+			if !errors.As(err, &verr) {
+				return fmt.Errorf("contact %d: %w", id, err)
+			}
+			// The remote refuses this contact: the others go on, and
+			// the next edit of it is tried again.
+			j.rec.Pushed.Skipped++
+			j.note("contact %d not sent, the remote refused it: %v", id, err)
 		}
 		j.e.progress(j.name, "push", i+1, len(ids))
 	}
