@@ -79,6 +79,14 @@ func runSyncCommand(rest []string, dataFlag string, o syncOptions, stdout, stder
 			if job != nil {
 				printJob(stdout, job)
 			}
+			if err != nil || (o.account != "" && o.account != app.HubAccount) || o.direction == "import" {
+				return err
+			}
+			// The Hub answered: hand it the queued text messages.
+			res, err := svc.DeliverSMS(ctx)
+			if res != (app.SMSDelivery{}) {
+				fmt.Fprintf(stdout, "text messages: %d sent, %d failed, %d waiting\n", res.Sent, res.Failed, res.Waiting)
+			}
 			return err
 		case "status":
 			st, err := svc.SyncStatus(ctx, o.account)

@@ -44,10 +44,14 @@ func TestSyncCommandWithAHub(t *testing.T) {
 	if _, err := svc.CreateHuman(ctx, &app.Human{FirstName: "Local", LastName: "Person"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := svc.SendSMS(ctx, app.SendSMSRequest{To: "+33612345678", Message: "hello"}); err != nil {
+		t.Fatal(err)
+	}
 	svc.Close()
 
 	code, out, errOut := runCLI(t, nil, "sync", "--data", dir)
-	if code != 0 || !strings.Contains(out, "here:  1 created") || !strings.Contains(out, "there: 1 created") {
+	if code != 0 || !strings.Contains(out, "here:  1 created") || !strings.Contains(out, "there: 1 created") ||
+		!strings.Contains(out, "text messages: 1 sent") {
 		t.Fatalf("sync now: %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, _ = runCLI(t, nil, "sync", "status", "--data", dir)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	stdsync "sync"
 	"time"
 
@@ -236,7 +237,14 @@ func (s *Service) StartSyncSchedule() {
 			if err := s.syncHubAccount(ctx); err != nil {
 				s.log.Warn("sync: reading the Hub configuration", "err", err)
 			}
-			s.syncEngine().RunDue(ctx, last)
+			if ran := s.syncEngine().RunDue(ctx, last); slices.Contains(ran, HubAccount) {
+				// Online with the Hub: hand it the queued text messages.
+				if res, err := s.DeliverSMS(ctx); err != nil {
+					s.log.Warn("sms: delivering through the Hub", "err", err)
+				} else if res != (SMSDelivery{}) {
+					s.log.Info("sms: delivered through the Hub", "sent", res.Sent, "failed", res.Failed, "waiting", res.Waiting)
+				}
+			}
 			select {
 			case <-ctx.Done():
 				return

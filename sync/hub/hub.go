@@ -598,3 +598,48 @@ func (p *Provider) Delete(ctx context.Context, id, etag string) error {
 	_, _, err := p.do(ctx, http.MethodDelete, "/humans/"+url.PathEscape(id), nil, etag)
 	return err
 }
+
+// SendSMS hands a text message to the Hub's POST /api/sms/send and
+// returns the id the Hub gave it. Errors are as the other requests'.
+func (p *Provider) SendSMS(ctx context.Context, to, message string) (string, error) {
+	env, _, err := p.do(ctx, http.MethodPost, "/sms/send", map[string]string{"to": to, "message": message}, "")
+	if err != nil {
+		return "", err
+	}
+	var m struct {
+		ID json.Number `json:"id"`
+	}
+	d := json.NewDecoder(bytes.NewReader(env.Data))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil || m.ID == "" {
+		return "", fmt.Errorf("hub: the answer to /sms/send holds no message id")
+	}
+	return m.ID.String(), nil
+}
+
+// NotSent reports whether err says a request was certainly not carried
+// out: refused before it reached the Hub (no connection), rate limited,
+// or the Hub unavailable (502, 503, 504). Other failures of a request
+// that changes something may have been carried out.
+func NotSent(err error) bool {
+	var re *sync.RetryError
+	if !errors.As(err, &re) {
+		return false
+	}
+	switch re.Status {
+	case 429, 502, 503, 504:
+		return true
+	case 0:
+		var op *net.OpError
+		return errors.As(err, &op) && op.Op == "dial"
+	}
+	return false
+}
+
+// IsClientError reports whether err is a 4xx answer of the Hub (other
+// than 404 and 412, which have their own errors): the request was
+// refused and did nothing.
+func IsClientError(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.status >= 400 && se.status < 500
+}
