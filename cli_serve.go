@@ -87,6 +87,7 @@ func localServerOptions(svc *app.Service, listen string, logger *slog.Logger) se
 		Listen: listen,
 		Logger: logger,
 		API:    api.New(svc, api.Options{Logger: logger, Version: version}),
+		Socket: server.SocketPath(svc.DataDir()),
 	}
 }
 
