@@ -42,6 +42,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
+	syncer syncer // the sync engine (sync.go)
+
 	// CardDAV logins (carddav_credentials.go).
 	loginOnce sync.Once
 	login     *loginGuard

@@ -520,16 +520,18 @@ func (s *Store) ToggleFavorite(ctx context.Context, id int64) (bool, error) {
 // TrashHuman moves a live contact to the trash. It can be restored until
 // the trash is purged.
 func (s *Store) TrashHuman(ctx context.Context, id int64, ifMatch string) error {
-	return s.update(func(w *writer) error {
-		h, err := w.liveHuman(id, ifMatch)
-		if err != nil {
-			return err
-		}
-		now := w.now
-		h.DeletedAt = &now
-		h.UpdatedAt = now
-		return w.putHuman(h, nil)
-	})
+	return s.update(func(w *writer) error { return w.trashHuman(id, ifMatch) })
+}
+
+func (w *writer) trashHuman(id int64, ifMatch string) error {
+	h, err := w.liveHuman(id, ifMatch)
+	if err != nil {
+		return err
+	}
+	now := w.now
+	h.DeletedAt = &now
+	h.UpdatedAt = now
+	return w.putHuman(h, nil)
 }
 
 // RestoreHuman brings a contact back from the trash.

@@ -33,7 +33,8 @@ var (
 
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
 		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketSMS, bucketAPIKeys, bucketKeyHashes,
-		bucketResNames, bucketResIDs}
+		bucketResNames, bucketResIDs,
+		bucketSyncAccounts, bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs}
 
 	keySchema   = []byte("schema")
 	keyRevision = []byte("revision")

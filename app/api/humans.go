@@ -314,6 +314,9 @@ func formatNumber(f float64) string {
 // GET /api/humans
 func (s *server) listHumans(w http.ResponseWriter, r *http.Request) error {
 	p := query(r)
+	if p.str("updated_since") != "" || p.str("include_deleted") != "" {
+		return s.listChanges(w, r, p)
+	}
 	q := app.Query{
 		Page:       p.limit("page", 1, math.MaxInt32),
 		PerPage:    p.limit("per_page", app.DefaultPerPage, app.MaxPerPage),
@@ -351,6 +354,14 @@ func (s *server) createHuman(w http.ResponseWriter, r *http.Request) error {
 	}
 	h := &app.Human{}
 	patch.Apply(h)
+	// A sync client sends its own UID, so that a create whose answer was
+	// lost is recognised; a UID taken already is a 422.
+	if uid := ptr[string](o, "a string", "uid"); uid != nil {
+		h.UID = strings.TrimSpace(*uid)
+	}
+	if err := o.done(); err != nil {
+		return err
+	}
 	if early != nil {
 		return s.withEarlierProblems(r.Context(), h, early)
 	}

@@ -84,6 +84,8 @@ func (s *server) operations() map[string]operation {
 		q("source", "only contacts from this source", obj{"type": "string", "enum": []string{"manual", "google", "hub", "carddav", "import"}}),
 		q("is_favorite", "only favourites (true) or the others (false)", boolT),
 		q("group_id", "only the members of this group", intT),
+		q("updated_since", "change feed for sync clients: only contacts updated at or after this time (RFC 3339), oldest change first (ties by id); only page and per_page combine with it, and pagination echoes it as updated_since", timeT),
+		q("include_deleted", "with true, contacts in the trash are listed too, as tombstones carrying deleted_at (the same feed order as updated_since)", boolT),
 	}
 	unavailable := func(summary, tag string, params ...param) operation {
 		return operation{summary: summary + " (answers 503 until sync is built)", tag: tag, params: params, status: 503}
@@ -263,7 +265,9 @@ func schemas() obj {
 			"code":    str("validation_error, bad_request, unauthorized, forbidden, not_found, route_not_found, method_not_allowed, conflict, payload_too_large, rate_limited, not_available or internal_error"),
 			"message": strT, "fields": obj{"type": "object", "additionalProperties": strT, "description": "field name → what is wrong"},
 		}, "code", "message")}, "success", "error"),
-		"Pagination":  objectSchema(obj{"page": intT, "per_page": intT, "total": intT, "total_pages": intT}, "page", "per_page", "total", "total_pages"),
+		"Pagination": objectSchema(obj{"page": intT, "per_page": intT, "total": intT, "total_pages": intT,
+			"updated_since": obj{"type": "string", "format": "date-time", "description": "the updated_since applied, on change-feed listings only"}},
+			"page", "per_page", "total", "total_pages"),
 		"PhoneNumber": objectSchema(obj{"phone_number": strT, "phone_type": str("mobile, work, home, fax, pager, other or another label"), "extension": strT, "is_primary": boolT}),
 		"Email":       objectSchema(obj{"email": strT, "email_type": str("work, home, personal, other or another label"), "is_primary": boolT}),
 		"PhoneInput":  objectSchema(obj{"number": strT, "phone_number": str("the same as number"), "type": strT, "phone_type": str("the same as type"), "extension": strT, "is_primary": boolT}),
@@ -282,8 +286,10 @@ func schemas() obj {
 			"addresses": arrayOf(ref("Address")), "urls": arrayOf(ref("URL")), "ims": arrayOf(ref("IM")),
 			"groups": arrayOf(ref("GroupRef")), "group_ids": arrayOf(intT), "consents": arrayOf(ref("Consent")),
 			"created_at": timeT, "updated_at": timeT, "etag": strT,
+			"deleted_at": obj{"type": "string", "format": "date-time", "description": "set on tombstones of include_deleted listings"},
 		}, "id", "first_name", "last_name", "display_name", "phone_numbers", "emails", "groups"),
 		"HumanInput": objectSchema(obj{
+			"uid":        obj{"type": "string", "description": "on create only: the contact's UID (a sync client sends its own); 422 when taken"},
 			"first_name": strT, "last_name": strT, "display_name": strT, "nickname": strT, "prefix": strT, "suffix": strT,
 			"gender": str("female, male, other, unknown"), "job_title": strT, "department": strT, "company_id": nullInt,
 			"birthday": obj{"type": "string", "nullable": true, "description": "YYYY-MM-DD or --MM-DD; null clears"},

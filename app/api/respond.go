@@ -25,6 +25,9 @@ type pagination struct {
 	PerPage    int `json:"per_page"`
 	Total      int `json:"total"`
 	TotalPages int `json:"total_pages"`
+	// UpdatedSince echoes the updated_since of a change-feed listing,
+	// so a sync client knows the filter was applied.
+	UpdatedSince string `json:"updated_since,omitempty"`
 }
 
 // errorEnvelope is the Hub's failure answer.
