@@ -48,7 +48,7 @@ Usage:
                            into a phone or mail app
   humans carddav password  set the CardDAV password, read from standard
                            input
-` + apiKeyUsage + `  humans backup FILE       write a copy of the whole book to FILE
+` + apiKeyUsage + syncUsage + `  humans backup FILE       write a copy of the whole book to FILE
   humans restore FILE      replace the book with the backup or unified
                            export in FILE (the book as it was is kept in
                            DATA/backups)
@@ -83,6 +83,7 @@ var openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "humans: %v\n", err)
 		return 1
 	}
+	svc.StartSyncSchedule()                            // periodic sync while the window is open
 	withServer, stopServer := startServer(svc, logger) // cli_serve.go
 	svc.StartSyncSchedule()
 	runErr := ui.Run(svc, version, withServer)
@@ -111,8 +112,9 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	dataFlag := fs.String("data", "", "the data directory")
 	var opts commandOptions
 	var serveOpts serveOptions // cli_serve.go
+	var syncOpts syncOptions   // cli_sync.go
 
-	cmd, rest, err := parseArgs(fs, args, func(cmd string) { opts.register(cmd, fs); serveOpts.register(cmd, fs) })
+	cmd, rest, err := parseArgs(fs, args, func(cmd string) { opts.register(cmd, fs); serveOpts.register(cmd, fs); syncOpts.register(cmd, fs) })
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usageText)
 		return 0
@@ -128,6 +130,8 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 		// need the data directory, below
 	case "serve", "carddav":
 		return runServerCommand(cmd, rest, *dataFlag, serveOpts, stdout, stderr, env)
+	case "sync":
+		return runSyncCommand(rest, *dataFlag, syncOpts, stdout, stderr, env)
 	case "help":
 		fmt.Fprint(stdout, usageText)
 		return 0

@@ -90,13 +90,14 @@ func TestHelp(t *testing.T) {
 		for _, want := range []string{"humans [--data DIR]", "open the window", "humans version", "humans help",
 			"humans import FILE...", "--dry-run", "humans export", "--format", "humans backup FILE", "humans restore FILE",
 			"humans apikey create NAME", "humans apikey list", "humans apikey revoke ID", "HUMANS_DATA", "HUMANS_LOG",
-			"humans serve", "humans carddav credentials", "humans carddav password"} {
+			"humans serve", "humans carddav credentials", "humans carddav password",
+			"humans sync [now]", "humans sync status", "humans sync conflicts", "humans sync flip ID"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%q: usage does not mention %q:\n%s", args, want, out)
 			}
 		}
 		// Only commands that exist are listed.
-		for _, absent := range []string{"humans sync", "humans google"} {
+		for _, absent := range []string{"humans google"} {
 			if strings.Contains(out, absent) {
 				t.Errorf("%q: usage lists %q, which does not exist yet", args, absent)
 			}

@@ -153,10 +153,13 @@ func (s *server) routeTable() []route {
 
 		{"GET", "/api/hub/config", anyKey, s.getHubConfig},
 		{"POST", "/api/hub/config", adminOnly, s.setHubConfig},
-		{"POST", "/api/hub/import", anyKey, s.hubUnavailable},
-		{"POST", "/api/hub/export", anyKey, s.hubUnavailable},
-		{"POST", "/api/hub/sync", anyKey, s.hubUnavailable},
+		{"POST", "/api/hub/import", anyKey, s.runHubSync("import")},
+		{"POST", "/api/hub/export", anyKey, s.runHubSync("export")},
+		{"POST", "/api/hub/sync", anyKey, s.runHubSync("")},
 		{"GET", "/api/hub/history", anyKey, s.hubHistory},
+		{"GET", "/api/hub/status", anyKey, s.hubStatus},
+		{"GET", "/api/hub/conflicts", anyKey, s.hubConflicts},
+		{"POST", "/api/hub/conflicts/{id}/flip", anyKey, s.flipHubConflict},
 
 		{"POST", "/api/sms/send", anyKey, s.sendSMS},
 		{"POST", "/api/sms/send-bulk", anyKey, s.sendBulkSMS},

@@ -6,23 +6,9 @@ import (
 	"github.com/humans-contacts/humans/app"
 )
 
-// The Hub and Google sync engines are not built yet. Their endpoints
-// exist, with authentication, and answer 503 saying so: they never
-// pretend to have imported or exported anything.
-
-func (s *server) hubUnavailable(w http.ResponseWriter, r *http.Request) error {
-	return errorf(http.StatusServiceUnavailable, "not_available",
-		"Hub sync is not available in this version of Humans: no sync engine runs yet, so nothing was imported or exported. The configuration (GET/POST /api/hub/config) is kept for when it is.")
-}
-
-func (s *server) hubHistory(w http.ResponseWriter, r *http.Request) error {
-	p := query(r)
-	p.limit("limit", 20, 100)
-	if err := p.done(); err != nil {
-		return err
-	}
-	return s.hubUnavailable(w, r)
-}
+// The Google sync is not built yet. Its endpoints exist, with
+// authentication, and answer 503 saying so: they never pretend to have
+// imported anything. (The Hub's run for real: hubsync.go.)
 
 func (s *server) googleUnavailable(w http.ResponseWriter, r *http.Request) error {
 	return errorf(http.StatusServiceUnavailable, "not_available",
@@ -43,7 +29,7 @@ type hubConfigJSON struct {
 
 func toHubConfigJSON(c app.HubConfig) hubConfigJSON {
 	return hubConfigJSON{URL: c.URL, APIKey: c.MaskedAPIKey(), APIKeySet: c.APIKey != "", Direction: c.Direction,
-		SyncIntervalMinutes: c.SyncIntervalMinutes, Enabled: c.Enabled, ConflictPolicy: c.ConflictPolicy}
+		SyncIntervalMinutes: c.SyncIntervalMinutes, Enabled: c.Enabled, ConflictPolicy: c.ConflictPolicy, SyncAvailable: true}
 }
 
 // GET /api/hub/config

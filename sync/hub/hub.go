@@ -309,38 +309,44 @@ func derivedName(h *humanJSON) string {
 
 // ----- pull -----
 
-// Cursors: "t<RFC 3339 time>|<page>" follows the change feed (contacts
-// updated at or after the time; the page number only moves within a run
-// of contacts updated at the very same instant); "f<page>" pages through
-// a full listing of a Hub without the feed.
-func parseCursor(c string) (since time.Time, page int, full bool, err error) {
+// Cursors: "t<RFC 3339 time>|<page>" follows the change feed: the
+// contacts updated at or after the time, the page skipping those at that
+// very instant seen already (a bulk import gives thousands one time).
+// "a..." is the same during a first pass over the whole book, which
+// lists every contact. "f<page>" pages through a full listing of a Hub
+// without the feed.
+func parseCursor(c string) (since time.Time, page int, all, full bool, err error) {
 	switch {
 	case c == "":
-		return time.Time{}, 1, false, nil
+		return time.Time{}, 1, true, false, nil
 	case strings.HasPrefix(c, "f"):
 		page, err = strconv.Atoi(c[1:])
-		return time.Time{}, page, true, err
-	case strings.HasPrefix(c, "t"):
+		return time.Time{}, page, false, true, err
+	case strings.HasPrefix(c, "t"), strings.HasPrefix(c, "a"):
 		ts, pg, ok := strings.Cut(c[1:], "|")
 		if !ok {
-			return time.Time{}, 0, false, fmt.Errorf("hub: bad cursor %q", c)
+			return time.Time{}, 0, false, false, fmt.Errorf("hub: bad cursor %q", c)
 		}
 		if since, err = time.Parse(time.RFC3339Nano, ts); err != nil {
-			return time.Time{}, 0, false, fmt.Errorf("hub: bad cursor %q: %w", c, err)
+			return time.Time{}, 0, false, false, fmt.Errorf("hub: bad cursor %q: %w", c, err)
 		}
 		page, err = strconv.Atoi(pg)
-		return since, page, false, err
+		return since, page, c[0] == 'a', false, err
 	}
-	return time.Time{}, 0, false, fmt.Errorf("hub: bad cursor %q", c)
+	return time.Time{}, 0, false, false, fmt.Errorf("hub: bad cursor %q", c)
 }
 
-func feedCursor(t time.Time, page int) string {
-	return "t" + t.UTC().Format(time.RFC3339Nano) + "|" + strconv.Itoa(page)
+func feedCursor(all bool, t time.Time, page int) string {
+	prefix := "t"
+	if all {
+		prefix = "a"
+	}
+	return prefix + t.UTC().Format(time.RFC3339Nano) + "|" + strconv.Itoa(page)
 }
 
 // Pull returns one page of changes after cursor.
 func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
-	since, page, full, err := parseCursor(cursor)
+	since, page, all, full, err := parseCursor(cursor)
 	if err != nil || page < 1 {
 		// A cursor this version cannot read: start again (no guess).
 		return sync.Page{}, fmt.Errorf("%w (%q)", sync.ErrCursorExpired, cursor)
@@ -371,26 +377,31 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		return sync.Page{}, &sync.RetryError{Status: 200, Err: fmt.Errorf("hub: decoding contacts: %w", err)}
 	}
 	out := sync.Page{Items: make([]sync.Remote, 0, len(hs))}
-	last := since
 	for i := range hs {
 		out.Items = append(out.Items, hs[i].remote())
-		if hs[i].UpdatedAt.After(last) {
-			last = hs[i].UpdatedAt
+	}
+	more := env.Pagination.TotalPages > page
+	if len(hs) == 0 {
+		out.Cursor = feedCursor(all && more, since, page)
+		out.Complete = all && !more
+		return out, nil
+	}
+	// The listing is in (updated_at, id) order. The next query starts
+	// at the newest time seen, skipping the pages full of contacts of
+	// that instant seen already; what changes meanwhile moves after them,
+	// so nothing is skipped (a few seen again are ignored by etag).
+	last := hs[len(hs)-1].UpdatedAt
+	atLast := 0
+	for i := range hs {
+		if hs[i].UpdatedAt.Equal(last) {
+			atLast++
 		}
 	}
-	more := env.Pagination.TotalPages > page && len(hs) == p.perPage
-	switch {
-	case more && last.After(since):
-		// Go on from the newest seen: whatever changes meanwhile moves
-		// after it, so nothing is skipped.
-		out.Cursor, out.More = feedCursor(last, 1), true
-	case more:
-		// A whole page updated at one instant: next page, same time.
-		out.Cursor, out.More = feedCursor(since, page+1), true
-	default:
-		out.Cursor = feedCursor(last, 1)
-		out.Complete = since.IsZero() && page == 1
+	if last.Equal(since) {
+		atLast = (page-1)*p.perPage + len(hs)
 	}
+	out.Cursor, out.More = feedCursor(all && more, last, atLast/p.perPage+1), more
+	out.Complete = all && !more
 	return out, nil
 }
 

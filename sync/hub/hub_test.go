@@ -461,3 +461,39 @@ func TestRandomEditsOnTwoInstancesConverge(t *testing.T) {
 		})
 	}
 }
+
+// A bulk import gives many contacts one updated_at: the feed pages
+// through them, and afterwards a sync without changes is one request.
+func TestContactsOfOneInstantArePagedNotRepeated(t *testing.T) {
+	var requests atomic.Int64
+	h := startHub(t, counting(&requests))
+	var hs []*app.Human
+	for i := range 23 {
+		hs = append(hs, &app.Human{FirstName: fmt.Sprintf("Bulk%02d", i)})
+	}
+	if _, err := h.svc.CreateHumans(ctx, hs); err != nil {
+		t.Fatal(err)
+	}
+	l := newLocal(t, h, "") // 5 a page
+	requests.Store(0)
+	job := l.sync()
+	if job.Pulled.Created != 23 {
+		t.Fatalf("first sync created %d", job.Pulled.Created)
+	}
+	if n := requests.Load(); n != 5 {
+		t.Errorf("first sync of 23 contacts, 5 a page: %d requests, want 5", n)
+	}
+	requests.Store(0)
+	l.sync()
+	if n := requests.Load(); n != 1 {
+		t.Errorf("no-change sync: %d requests, want 1", n)
+	}
+	// A change after the bulk is seen.
+	if _, err := h.svc.UpdateHuman(ctx, h.find(t, "Bulk07").ID, app.HumanPatch{Notes: ptr("later")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if job := l.sync(); job.Pulled.Updated != 1 {
+		t.Errorf("change after the bulk: %+v", job)
+	}
+	assertSame(t, l, h)
+}

@@ -26,6 +26,13 @@ type entry struct {
 	seq int64
 }
 
+// logRec is one change in seq order; superseded when its entry's seq
+// moved on.
+type logRec struct {
+	seq int64
+	e   *entry
+}
+
 // Fault is a failure injected into the Fake.
 type Fault struct {
 	Op   string // probe, pull, get, create, update, delete
@@ -41,6 +48,7 @@ type Fault struct {
 type Fake struct {
 	mu       stdsync.Mutex
 	byID     map[string]*entry
+	log      []logRec // every change, in seq order
 	seq      int64
 	nextID   int
 	expired  int64 // cursors at or below this seq have expired
@@ -141,6 +149,7 @@ func (f *Fake) begin(op string) (*Fault, error) {
 func (f *Fake) bump(e *entry) {
 	f.seq++
 	e.seq = f.seq
+	f.log = append(f.log, logRec{seq: f.seq, e: e})
 	e.r.ETag = "e" + strconv.FormatInt(f.seq, 10)
 	e.r.Updated = f.now().UTC()
 }
@@ -214,13 +223,21 @@ func (f *Fake) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 			return sync.Page{}, sync.ErrCursorExpired
 		}
 	}
+	// The changes after the cursor, from the change log (each contact
+	// once, at its latest change), one more than a page to know if more
+	// follow.
+	from := sort.Search(len(f.log), func(i int) bool { return f.log[i].seq > after })
 	var changed []*entry
-	for _, e := range f.byID {
-		if e.seq > after && !(full && e.r.Deleted) && (f.Feat.Tombstones || !e.r.Deleted) {
-			changed = append(changed, e)
+	for _, rec := range f.log[from:] {
+		e := rec.e
+		if e.seq != rec.seq || (full && e.r.Deleted) || (!f.Feat.Tombstones && e.r.Deleted) {
+			continue
+		}
+		changed = append(changed, e)
+		if len(changed) > size {
+			break
 		}
 	}
-	sort.Slice(changed, func(i, j int) bool { return changed[i].seq < changed[j].seq })
 	last := after
 	for i, e := range changed {
 		if i == size {
