@@ -75,7 +75,7 @@ func (o *commandOptions) parseExport() error {
 // runImport imports files, showing progress on stderr, and prints what
 // happened. Records that failed make the command fail after the rest was
 // imported.
-func runImport(svc *app.Service, files []string, dryRun bool, stdout, stderr io.Writer) error {
+func runImport(svc book, files []string, dryRun bool, stdout, stderr io.Writer) error {
 	progress := newProgressLine(stderr)
 	res, err := svc.ImportFiles(context.Background(), files, app.ImportOptions{
 		DryRun: dryRun,
@@ -133,7 +133,7 @@ func runImport(svc *app.Service, files []string, dryRun bool, stdout, stderr io.
 }
 
 // runExport writes the export to -o FILE (atomically) or stdout.
-func runExport(svc *app.Service, o commandOptions, stderr io.Writer) error {
+func runExport(svc book, o commandOptions, stderr io.Writer) error {
 	ctx := context.Background()
 	write := func(w io.Writer) (int, error) {
 		if o.unified {
@@ -160,9 +160,12 @@ func runExport(svc *app.Service, o commandOptions, stderr io.Writer) error {
 	if err := os.Rename(tmp.Name(), o.output); err != nil {
 		return err
 	}
-	if o.unified {
+	switch {
+	case o.unified:
 		fmt.Fprintf(stderr, "exported the whole book to %s\n", o.output)
-	} else {
+	case n == remoteCount:
+		fmt.Fprintf(stderr, "exported to %s\n", o.output)
+	default:
 		fmt.Fprintf(stderr, "exported %d contacts to %s\n", n, o.output)
 	}
 	return nil

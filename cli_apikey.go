@@ -61,7 +61,7 @@ func (o *commandOptions) parseAPIKey(args []string) error {
 
 // runAPIKey runs a parsed apikey command. The key made by create goes to
 // stdout alone, so a script can capture it; the notes go to stderr.
-func runAPIKey(svc *app.Service, o commandOptions, stdout, stderr io.Writer) error {
+func runAPIKey(svc book, o commandOptions, stdout, stderr io.Writer) error {
 	ctx := context.Background()
 	c := o.apiKey
 	switch c.action {

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/humans-contacts/humans/app"
+	"github.com/humans-contacts/humans/app/server"
 )
 
 func TestServeCommand(t *testing.T) {
@@ -115,5 +119,75 @@ func TestCardDAVCommands(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, nil, "--data", dir, "serve", "extra"); code != 2 {
 		t.Fatalf("serve with an argument: exit %d", code)
+	}
+}
+
+// TestCommandsReachTheRunningHumans holds the store in a running local
+// server, as the window does, and drives the commands that reach it.
+func TestCommandsReachTheRunningHumans(t *testing.T) {
+	dir := t.TempDir()
+	svc, err := app.Open(app.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	srv, err := server.New(svc, localServerOptions(svc, "127.0.0.1:0", slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+
+	vcf := filepath.Join(t.TempDir(), "people.vcf")
+	os.WriteFile(vcf, []byte("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nN:Lovelace;Ada;;;\r\nEND:VCARD\r\n"+
+		"BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:nobody\r\nEND:VCARD\r\n"), 0o600)
+	code, out, errOut := runCLI(t, nil, "--data", dir, "import", vcf)
+	if code != 1 || !strings.Contains(out, "1 created") || !strings.Contains(errOut, "done there") ||
+		!strings.Contains(errOut, "people.vcf record 2") {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	if ids, _ := svc.HumanIDs(context.Background(), app.Query{}); len(ids) != 1 {
+		t.Fatalf("the running Humans has %d contacts", len(ids))
+	}
+	exported := filepath.Join(t.TempDir(), "out.vcf")
+	if code, _, errOut := runCLI(t, nil, "--data", dir, "export", "--format", "vcard", "-o", exported); code != 0 {
+		t.Fatalf("export: %d %q", code, errOut)
+	}
+	if data, _ := os.ReadFile(exported); !strings.Contains(string(data), "FN:Ada Lovelace") {
+		t.Fatalf("exported %q", data)
+	}
+	code, key, errOut := runCLI(t, nil, "--data", dir, "apikey", "create", "laptop", "--role", "admin")
+	if code != 0 || !strings.HasPrefix(key, "hk_") {
+		t.Fatalf("apikey create: %d %q %q", code, key, errOut)
+	}
+	if _, err := svc.AuthenticateAPIKey(context.Background(), strings.TrimSpace(key)); err != nil {
+		t.Fatalf("the key made through the socket: %v", err)
+	}
+	if code, out, _ := runCLI(t, nil, "--data", dir, "apikey", "list"); code != 0 || !strings.Contains(out, "laptop") {
+		t.Fatalf("apikey list: %d %q", code, out)
+	}
+	backup := filepath.Join(t.TempDir(), "book.db")
+	if code, _, errOut := runCLI(t, nil, "--data", dir, "backup", backup); code != 0 {
+		t.Fatalf("backup: %d %q", code, errOut)
+	}
+	if st, err := os.Stat(backup); err != nil || st.Size() == 0 {
+		t.Fatalf("backup file: %v", err)
+	}
+	// Restore replaces the store under the running Humans: not over the socket.
+	if code, _, errOut := runCLI(t, nil, "--data", dir, "restore", backup); code != 1 || !strings.Contains(errOut, "close it first") {
+		t.Fatalf("restore: %d %q", code, errOut)
+	}
+	// The socket is the owner's only, and a request over TCP needs a key.
+	if st, err := os.Stat(server.SocketPath(dir)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("socket: %v %v", st.Mode(), err)
+	}
+	srv.Close()
+	if _, err := os.Stat(server.SocketPath(dir)); !os.IsNotExist(err) {
+		t.Fatalf("the socket outlived the server: %v", err)
+	}
+	if code, _, errOut := runCLI(t, nil, "--data", dir, "apikey", "list"); code != 1 || !strings.Contains(errOut, "close it first") {
+		t.Fatalf("with the server stopped and the store held: %d %q", code, errOut)
 	}
 }

@@ -85,6 +85,7 @@ var openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
 	}
 	svc.StartSyncSchedule()                            // periodic sync while the window is open
 	withServer, stopServer := startServer(svc, logger) // cli_serve.go
+	svc.StartSyncSchedule()
 	runErr := ui.Run(svc, version, withServer)
 	stopServer()
 	if err := svc.Close(); err != nil {
@@ -169,21 +170,22 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 		return 1
 	}
 	switch cmd {
+	// While the window or humans serve holds the store, these reach it.
 	case "import":
-		return withService(dir, logger, stderr, func(svc *app.Service) error {
-			return runImport(svc, rest, opts.dryRun, stdout, stderr)
+		return withBook(dir, logger, stderr, func(b book) error {
+			return runImport(b, rest, opts.dryRun, stdout, stderr)
 		})
 	case "export":
-		return withService(dir, logger, stderr, func(svc *app.Service) error {
-			return runExport(svc, opts, stderr)
+		return withBook(dir, logger, stderr, func(b book) error {
+			return runExport(b, opts, stderr)
 		})
 	case "apikey":
-		return withService(dir, logger, stderr, func(svc *app.Service) error {
-			return runAPIKey(svc, opts, stdout, stderr)
+		return withBook(dir, logger, stderr, func(b book) error {
+			return runAPIKey(b, opts, stdout, stderr)
 		})
 	case "backup":
-		return withService(dir, logger, stderr, func(svc *app.Service) error {
-			if err := svc.BackupFile(context.Background(), rest[0]); err != nil {
+		return withBook(dir, logger, stderr, func(b book) error {
+			if err := b.BackupFile(context.Background(), rest[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "backed up %s to %s\n", dir, rest[0])
@@ -206,17 +208,13 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 // withService opens the data directory, runs fn and closes it again,
 // turning failures into an exit status and a message on stderr.
 func withService(dir string, logger *slog.Logger, stderr io.Writer, fn func(*app.Service) error) int {
-	svc, err := app.Open(app.Options{DataDir: dir, Logger: logger})
-	if errors.Is(err, app.ErrLocked) {
-		fmt.Fprintf(stderr, "humans: Humans is running on %s; close it first\n", dir)
-		return 1
-	}
+	b, done, err := openBook(dir, logger, stderr, false)
 	if err != nil {
 		fmt.Fprintf(stderr, "humans: %v\n", err)
 		return 1
 	}
-	runErr := fn(svc)
-	if err := svc.Close(); err != nil && runErr == nil {
+	runErr := fn(b.(*app.Service))
+	if err := done(); err != nil && runErr == nil {
 		runErr = err
 	}
 	if runErr != nil {

@@ -75,6 +75,19 @@ type ImportResult struct {
 	Restored *RestoreResult `json:"restored,omitempty"`
 }
 
+// FileError is a file an import or a restore cannot take as a whole: not
+// a contacts file, malformed or cut short, or (for an exact restore, which
+// takes all or nothing) a record the book refuses. Nothing of it was
+// written. Records an ordinary import refuses are ImportProblems instead.
+type FileError struct {
+	File string
+	Err  error
+}
+
+func (e *FileError) Error() string { return "app: import " + e.File + ": " + e.Err.Error() }
+
+func (e *FileError) Unwrap() error { return e.Err }
+
 // ImportProblem is a record that could not be imported.
 type ImportProblem struct {
 	File     string `json:"file"`
@@ -212,6 +225,10 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 			}
 		})
 		if err != nil {
+			var ferr *FileError
+			if errors.As(err, &ferr) {
+				ferr.File = name
+			}
 			return err
 		}
 		imp.progress.Records += res.Humans
@@ -264,7 +281,10 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 		}
 	}
 	if err := <-readErr; err != nil {
-		return fmt.Errorf("app: import %s: %w", name, err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &FileError{File: name, Err: err}
 	}
 	return imp.flush(ctx)
 }

@@ -42,7 +42,7 @@ func (s *Service) RestoreUnified(ctx context.Context, r io.Reader, progress func
 	counted := &countingReader{r: r}
 	u, err := interchange.ReadUnified(bufio.NewReaderSize(counted, 64<<10))
 	if err != nil {
-		return res, fmt.Errorf("app: restore: %w", err)
+		return res, &FileError{File: "unified export", Err: err}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.store.Path()), "restore-*.db")
 	if err != nil {
@@ -53,6 +53,10 @@ func (s *Service) RestoreUnified(ctx context.Context, r io.Reader, progress func
 	os.Remove(tmpPath) // bbolt creates it
 	defer os.Remove(tmpPath)
 	if err := s.loadUnified(ctx, u, tmpPath, counted, progress, &res); err != nil {
+		var ferr *FileError
+		if errors.As(err, &ferr) || ctx.Err() != nil {
+			return res, err
+		}
 		return res, fmt.Errorf("app: restore: %w", err)
 	}
 	if res.Previous, err = s.saveBeforeRestore(ctx); err != nil {
@@ -83,14 +87,14 @@ func (s *Service) loadUnified(ctx context.Context, u *interchange.UnifiedReader,
 	}
 	hdr := &u.Header
 	if err := loader.Companies(ctx, hdr.Companies); err != nil {
-		return err
+		return asFileError(err)
 	}
 	if err := loader.Groups(ctx, hdr.Groups); err != nil {
-		return err
+		return asFileError(err)
 	}
 	for _, d := range hdr.CustomFields {
 		if err := st.PutCustomFieldDef(ctx, d); err != nil {
-			return fmt.Errorf("custom field %q: %w", d.Key, err)
+			return asFileError(fmt.Errorf("custom field %q: %w", d.Key, err))
 		}
 	}
 	res.Companies, res.Groups, res.CustomFields = len(hdr.Companies), len(hdr.Groups), len(hdr.CustomFields)
@@ -113,7 +117,7 @@ func (s *Service) loadUnified(ctx context.Context, u *interchange.UnifiedReader,
 		if err := loader.Humans(ctx, batch, photos); err != nil {
 			var lerr *store.LoadError
 			if errors.As(err, &lerr) {
-				return fmt.Errorf("contact %d of the export (id %d): %w", positions[lerr.Index], batch[lerr.Index].ID, lerr.Err)
+				return &FileError{File: "unified export", Err: fmt.Errorf("contact %d (id %d): %w", positions[lerr.Index], batch[lerr.Index].ID, lerr.Err)}
 			}
 			return err
 		}
@@ -130,12 +134,12 @@ func (s *Service) loadUnified(ctx context.Context, u *interchange.UnifiedReader,
 		report(false)
 		return nil
 	}
-	err = u.Humans(func(rec interchange.Record) error {
+	load := func(rec interchange.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if rec.Err != nil {
-			return rec.Err
+			return &FileError{File: "unified export", Err: rec.Err}
 		}
 		batch = append(batch, rec.Human)
 		photos = append(photos, rec.Photo)
@@ -144,18 +148,26 @@ func (s *Service) loadUnified(ctx context.Context, u *interchange.UnifiedReader,
 			return flush()
 		}
 		return nil
-	})
-	if err == nil {
-		err = flush()
 	}
-	if err != nil {
+	var fromLoad error // what the callback returned, as opposed to the reader
+	err = u.Humans(func(rec interchange.Record) error {
+		fromLoad = load(rec)
+		return fromLoad
+	})
+	switch {
+	case err != nil && fromLoad == nil && ctx.Err() == nil:
+		return &FileError{File: "unified export", Err: err} // the JSON itself
+	case err != nil:
+		return err
+	}
+	if err := flush(); err != nil {
 		return err
 	}
 	// The messages come after the contacts in the export.
 	if err := loader.SMS(ctx, hdr.SMS); err != nil {
 		var lerr *store.LoadError
 		if errors.As(err, &lerr) {
-			return fmt.Errorf("message %d of the export (id %d): %w", lerr.Index+1, hdr.SMS[lerr.Index].ID, lerr.Err)
+			return &FileError{File: "unified export", Err: fmt.Errorf("message %d (id %d): %w", lerr.Index+1, hdr.SMS[lerr.Index].ID, lerr.Err)}
 		}
 		return err
 	}
@@ -183,4 +195,15 @@ func (s *Service) saveBeforeRestore(ctx context.Context) (string, error) {
 // a list of contacts or a single contact.
 func IsUnifiedExport(head []byte) bool {
 	return interchange.LooksUnified(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))
+}
+
+// asFileError reports a record the book refuses (a *store.LoadError or a
+// *ValidationError) as a fault of the file; other errors pass unchanged.
+func asFileError(err error) error {
+	var lerr *store.LoadError
+	var verr *ValidationError
+	if errors.As(err, &lerr) || errors.As(err, &verr) {
+		return &FileError{File: "unified export", Err: err}
+	}
+	return err
 }

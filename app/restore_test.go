@@ -216,11 +216,17 @@ func TestRestoreFileAcceptsAUnifiedExport(t *testing.T) {
 	}
 	f.Close()
 
-	// The book replaced is not empty: it is saved, then replaced whole.
+	// The book replaced is not empty: it is saved, then replaced whole;
+	// the installation's API keys stay, and the history is a new one.
 	dst := openService(t, t.TempDir(), nil)
 	if _, err := dst.CreateHuman(ctx, &Human{FirstName: "Replaced"}); err != nil {
 		t.Fatal(err)
 	}
+	key, _, err := dst.CreateAPIKey(ctx, "script", RoleUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	epoch := dst.store.Epoch()
 	if _, err := dst.store.NewLoader(ctx); !errors.Is(err, store.ErrNotEmpty) {
 		t.Fatalf("loader over a book with a contact: %v, want ErrNotEmpty", err)
 	}
@@ -235,6 +241,12 @@ func TestRestoreFileAcceptsAUnifiedExport(t *testing.T) {
 	}
 	if got := stateOf(t, dst); !reflect.DeepEqual(got, want) {
 		t.Fatalf("restored book differs:\n got %+v\nwant %+v", got, want)
+	}
+	if _, err := dst.AuthenticateAPIKey(ctx, key); err != nil {
+		t.Fatalf("the API key did not survive the restore: %v", err)
+	}
+	if dst.store.Epoch() == epoch || dst.store.Epoch() == "" {
+		t.Fatalf("epoch %q after the restore, %q before: revisions now count another history", dst.store.Epoch(), epoch)
 	}
 	select {
 	case ev := <-events:
@@ -273,6 +285,10 @@ func TestUnifiedRestoreWithABadRecordChangesNothing(t *testing.T) {
 			}
 			if name != "cut short" && !strings.Contains(err.Error(), "contact ") {
 				t.Fatalf("the error does not say which contact: %v", err)
+			}
+			var ferr *FileError
+			if !errors.As(err, &ferr) {
+				t.Fatalf("%v (%T) is not a *FileError: the file's fault, not the store's", err, err)
 			}
 			if dst.Revision() != before {
 				t.Fatal("the failed restore changed the book")

@@ -50,21 +50,25 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("store: restore: %w", err)
 	}
-	return s.replaceWith(tmpPath)
+	return s.replaceWith(tmpPath, nil)
 }
 
-// ReplaceWith replaces the whole book with the store file at path, which
-// must be in the same directory as the store (it is moved, not copied)
-// and must not be open. As with Restore, the file is checked first and
-// the current book is untouched if anything is wrong with it.
+// ReplaceWith replaces the book with the store file at path, which must
+// be in the same directory as the store (it is moved, not copied) and
+// must not be open. What belongs to this installation rather than to the
+// book (the API keys) is kept. As with Restore, the file is checked first
+// and the current book is untouched if anything is wrong with it.
 func (s *Store) ReplaceWith(path string) error {
 	if filepath.Dir(path) != filepath.Dir(s.path) {
 		return fmt.Errorf("store: replace: %s is not beside the store in %s", path, filepath.Dir(s.path))
 	}
-	return s.replaceWith(path)
+	return s.replaceWith(path, instanceBuckets)
 }
 
-func (s *Store) replaceWith(tmpPath string) error {
+// replaceWith swaps the file at tmpPath in for the store's, keeping the
+// current contents of the buckets named in keep. The new book gets a new
+// epoch: its revisions count another history.
+func (s *Store) replaceWith(tmpPath string, keep [][]byte) error {
 	if err := checkBackup(tmpPath, s.opts); err != nil {
 		return err
 	}
@@ -73,6 +77,19 @@ func (s *Store) replaceWith(tmpPath string) error {
 	defer s.writeMu.Unlock()
 	s.dbMu.Lock()
 	defer s.dbMu.Unlock()
+	if len(keep) > 0 {
+		tmp, err := openBolt(tmpPath, s.opts)
+		if err != nil {
+			return fmt.Errorf("store: restore: %w", err)
+		}
+		err = copyBuckets(s.db, tmp, keep)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("store: restore: keeping this installation's data: %w", err)
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: restore: closing the current store: %w", err)
 	}
@@ -90,11 +107,16 @@ func (s *Store) replaceWith(tmpPath string) error {
 		return s.reopenAfterFailedRestore(fmt.Errorf("store: restore: opening the backup: %w", err))
 	}
 	s.db = db
-	if err := s.loadLocked(); err != nil {
+	epoch, err := ensureEpoch(db, true)
+	if err == nil {
+		err = s.loadLocked()
+	}
+	if err != nil {
 		db.Close()
 		_ = os.Rename(previous, s.path)
 		return s.reopenAfterFailedRestore(fmt.Errorf("store: restore: %w", err))
 	}
+	s.epoch.Store(epoch)
 	os.Remove(previous)
 	s.notify(Event{Revision: s.revision.Load(), Reset: true})
 	return nil

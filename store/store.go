@@ -74,6 +74,7 @@ type Store struct {
 
 	idx      *index
 	revision atomic.Uint64
+	epoch    atomic.Value // string: see Epoch
 
 	subMu   sync.Mutex
 	subs    map[int]chan Event
@@ -109,6 +110,12 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	epoch, err := ensureEpoch(db, false)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.epoch.Store(epoch)
 	s.db = db
 	if err := s.loadFrom(db); errors.Is(err, errRecordFormat) {
 		// Written by another version: derive the records again.

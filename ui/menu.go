@@ -34,6 +34,7 @@ func (w *Window) mainMenu() *fyne.MainMenu {
 			item("Export…", theme.UploadIcon(), shortcutExport, w.exportContacts),
 			fyne.NewMenuItemSeparator(),
 			item("Connect a phone…", theme.ComputerIcon(), nil, w.showConnect),
+			item("Sync with the Hub…", theme.ViewRefreshIcon(), nil, w.showSync),
 			fyne.NewMenuItemSeparator(),
 			quit,
 		),

@@ -88,6 +88,9 @@ type Window struct {
 	server  PhoneServer    // the local CardDAV server, if any (connect.go)
 	connect *connectDialog // the Connect a phone dialog, while open
 
+	syncButton *widget.Button // the toolbar's sync status (sync.go)
+	sync       *syncDialog    // the Sync dialog, while open
+
 	imports *importFlow // the import dialog, while one is open
 	exports *exportFlow // the export dialog, while one is open
 	lastDir string      // the folder last imported from or exported to
@@ -159,6 +162,7 @@ func newWindow(a fyne.App, win fyne.Window, svc *app.Service, do func(func())) *
 		}
 	}()
 	w.reload()
+	w.followSync()
 	return w
 }
 
@@ -193,12 +197,13 @@ func (w *Window) build() {
 	w.emptyTrash = widget.NewButtonWithIcon("Empty Trash", theme.DeleteIcon(), w.emptyTheTrash)
 	w.emptyTrash.Importance = widget.DangerImportance
 	w.emptyTrash.Hide()
+	w.syncButton = w.newSyncButton()
 	w.status = widget.NewLabel("Loading…")
 	w.status.Importance = widget.LowImportance
 	w.status.Truncation = fyne.TextTruncateEllipsis
 	w.updateToolbar()
 
-	toolbar := container.NewBorder(nil, nil, w.newButton, container.NewHBox(w.favButton, w.trashButton))
+	toolbar := container.NewBorder(nil, nil, w.newButton, container.NewHBox(w.syncButton, w.favButton, w.trashButton))
 	top := container.NewVBox(toolbar, w.search)
 	w.bottom = container.NewBorder(nil, nil, nil, w.emptyTrash, w.status)
 	left := container.NewBorder(top, w.bottom, nil, nil, w.list.list)

@@ -61,7 +61,10 @@ type operation struct {
 	tag     string
 	params  []param
 	body    obj // the request body's schema; nil for none
-	status  int // the success status
+	// file, when set, says the request body is a file of these media
+	// types, not JSON.
+	file   []string
+	status int // the success status
 	// data is the schema of the envelope's data; raw, when set, is the
 	// media type of a response that is a file, not an envelope.
 	data  obj
@@ -113,6 +116,13 @@ func (s *server) operations() map[string]operation {
 		"POST /api/humans/groups/{id}/members":   {summary: "Add contacts to a group", tag: "Groups", params: []param{pathIDParam}, body: ref("MemberIDs"), status: 200, data: ref("MembersAdded"), errors: []int{400, 404, 413, 422}},
 		"DELETE /api/humans/groups/{id}/members": {summary: "Remove contacts from a group", tag: "Groups", params: []param{pathIDParam}, body: ref("MemberIDs"), status: 200, data: ref("MembersRemoved"), errors: []int{400, 404, 413, 422}},
 
+		"POST /api/import": {summary: "Import a file (.vcf, Google or Outlook .csv, this app's .json or unified export) as humans import does: matching contacts are updated, not doubled; a unified export into an empty book is restored exactly", tag: "Import",
+			params: []param{
+				q("format", "auto (from the name's extension, the media type, then the content), vcard, csv or json", obj{"type": "string", "enum": []string{"auto", "vcard", "csv", "json"}, "default": "auto"}),
+				q("name", "the file's name, for format detection and the report", strT),
+				q("dry_run", "report what would happen, change nothing", boolT),
+			}, file: []string{"text/vcard", "text/csv", "application/json", "application/octet-stream"},
+			status: 200, data: ref("ImportResult"), errors: []int{400, 413, 422}},
 		"GET /api/export": {summary: "Export contacts as a file (all live contacts, or those selected)", tag: "Export", params: []param{
 			q("format", "json, csv or vcard (also google-csv, outlook-csv)", obj{"type": "string", "enum": []string{"json", "csv", "vcard", "google-csv", "outlook-csv"}, "default": "json"}),
 			q("ids", "comma-separated contact ids", strT),
@@ -187,6 +197,13 @@ func (s *server) openAPIDoc() obj {
 		}
 		if params != nil {
 			o["parameters"] = params
+		}
+		if op.file != nil {
+			content := obj{}
+			for _, mt := range op.file {
+				content[mt] = obj{"schema": obj{"type": "string", "format": "binary"}}
+			}
+			o["requestBody"] = obj{"required": true, "content": content}
 		}
 		if op.body != nil {
 			o["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": op.body}}}
@@ -301,8 +318,16 @@ func schemas() obj {
 			"added_last_30_days": intT, "trashed": intT,
 			"upcoming_birthdays": arrayOf(objectSchema(obj{"id": intT, "display_name": strT, "date": timeT, "age": intT}))}),
 		"Favorite": objectSchema(obj{"id": intT, "is_favorite": boolT}, "id", "is_favorite"),
-		"Deleted":  objectSchema(obj{"id": intT, "deleted": boolT}),
-		"Revoked":  objectSchema(obj{"id": intT, "revoked": boolT}),
+		"ImportResult": objectSchema(obj{"created": intT, "updated": intT, "skipped": intT, "failed": intT, "dry_run": boolT,
+			"problems": arrayOf(objectSchema(obj{"file": strT, "position": intT, "line": intT, "reason": strT})),
+			"actions": arrayOf(objectSchema(obj{"file": strT, "position": intT, "name": strT,
+				"action": obj{"type": "string", "enum": []string{"create", "update", "skip", "fail"}}, "matched_id": intT, "rule": strT, "reason": strT})),
+			"companies_created": arrayOf(strT), "groups_created": arrayOf(strT),
+			"restored": objectSchema(obj{"humans": intT, "trashed": intT, "photos": intT, "companies": intT, "groups": intT,
+				"custom_fields": intT, "sms": intT, "previous": str("where the book as it was before was saved")}),
+		}, "created", "updated", "skipped", "failed", "dry_run"),
+		"Deleted": objectSchema(obj{"id": intT, "deleted": boolT}),
+		"Revoked": objectSchema(obj{"id": intT, "revoked": boolT}),
 		"Company": objectSchema(obj{"id": intT, "name": strT, "parent_id": nullInt, "email": strT, "phone": strT, "website": strT,
 			"vat_number": strT, "address": address, "notes": strT, "is_customer": boolT, "metadata": textMap,
 			"created_at": timeT, "updated_at": timeT}, "id", "name"),

@@ -37,6 +37,9 @@ type Options struct {
 	Listen string
 	// CardDAV configures the address book.
 	CardDAV cardserver.Options
+	// Socket, when set with API, is the path of the owner's socket (see
+	// SocketPath) that serves the API to the command line.
+	Socket string
 }
 
 // Server is the local server. Start, Restart and Close may be called from
@@ -55,6 +58,9 @@ type Server struct {
 	tls     bool
 	lastErr error
 	cancel  context.CancelFunc
+
+	sock     *http.Server // the owner's socket (socket.go); nil when off
+	sockDone chan struct{}
 }
 
 // New builds the server; it does not listen until Start.
@@ -100,6 +106,13 @@ func (s *Server) Start(ctx context.Context) error {
 	defer s.mu.Unlock()
 	if s.srv != nil {
 		return nil
+	}
+	// The socket serves even when the port is taken: the command line
+	// still reaches this Humans.
+	if s.sock == nil {
+		if err := s.startSocket(); err != nil {
+			s.log.Error("the command line cannot reach this Humans", "err", err)
+		}
 	}
 	err := s.start()
 	s.lastErr = err
@@ -154,6 +167,7 @@ func (s *Server) start() error {
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stopSocket()
 	return s.stopLocked()
 }
 
