@@ -464,3 +464,34 @@ func TestScheduleRunsDueAccountsWhenOnline(t *testing.T) {
 	}
 	assertConverged(t, e)
 }
+
+func TestRenamedGroupAndCompanyReachTheRemote(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	g, err := e.st.CreateGroup(ctx, &store.Group{Name: "Friends"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co, err := e.st.CreateCompany(ctx, &store.Company{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.create(&store.Human{FirstName: "Ada", GroupIDs: []int64{g.ID}, CompanyID: co.ID})
+	e.create(&store.Human{FirstName: "Bob"})
+	e.sync()
+	g.Name = "Close friends"
+	if _, err := e.st.UpdateGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	co.Name = "Acme Corp"
+	if _, err := e.st.UpdateCompany(ctx, co); err != nil {
+		t.Fatal(err)
+	}
+	job := e.sync()
+	if job.Pushed.Updated != 1 {
+		t.Errorf("renames pushed %d contacts, want 1: %+v", job.Pushed.Updated, job)
+	}
+	if r := findRemote(t, e.fake, "Ada"); r.Contact.Company != "Acme Corp" || !slices.Equal(r.Contact.Groups, []string{"Close friends"}) {
+		t.Errorf("remote Ada: %+v", r.Contact)
+	}
+	assertConverged(t, e)
+}

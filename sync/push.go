@@ -25,10 +25,32 @@ func (j *job) push(ctx context.Context) error {
 	}
 	var ids []int64
 	seen := make(map[int64]bool)
+	add := func(id int64) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
 	for _, ch := range changes {
-		if ch.Kind == store.KindHuman && !seen[ch.ID] {
-			seen[ch.ID] = true
-			ids = append(ids, ch.ID)
+		switch {
+		case ch.Kind == store.KindHuman:
+			add(ch.ID)
+		case ch.Deleted:
+			// A deleted company or group changed its contacts, which
+			// the change log has already.
+		case ch.Kind == store.KindGroup || ch.Kind == store.KindCompany:
+			// Renamed: its contacts carry the name to the remote.
+			q := store.Query{GroupID: ch.ID}
+			if ch.Kind == store.KindCompany {
+				q = store.Query{CompanyID: ch.ID}
+			}
+			members, err := st.QueryIDs(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, id := range members {
+				add(id)
+			}
 		}
 	}
 	dirtyIDs, err := st.SyncDirty(ctx, j.name)
