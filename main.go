@@ -85,7 +85,6 @@ var openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
 	}
 	svc.StartSyncSchedule()                            // periodic sync while the window is open
 	withServer, stopServer := startServer(svc, logger) // cli_serve.go
-	svc.StartSyncSchedule()
 	runErr := ui.Run(svc, version, withServer)
 	stopServer()
 	if err := svc.Close(); err != nil {

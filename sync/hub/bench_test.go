@@ -132,4 +132,3 @@ func BenchmarkHubIncremental10EachSide10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/float64(b.N), "requests/op")
 }
-
