@@ -102,7 +102,6 @@ func runServe(svc *app.Service, listen string, logger *slog.Logger, stdout io.Wr
 	if err := srv.Start(ctx); err != nil {
 		return err
 	}
-	svc.StartSyncSchedule()
 	fmt.Fprintf(stdout, "serving the address book at %s (CardDAV) and the REST API at %sapi/; stop with Ctrl+C\n", srv.URL(), srv.URL())
 	serveStarted(srv.URL())
 	<-ctx.Done()

@@ -84,7 +84,6 @@ var openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
 		return 1
 	}
 	withServer, stopServer := startServer(svc, logger) // cli_serve.go
-	svc.StartSyncSchedule()
 	runErr := ui.Run(svc, version, withServer)
 	stopServer()
 	if err := svc.Close(); err != nil {
