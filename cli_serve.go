@@ -93,6 +93,7 @@ func localServerOptions(svc *app.Service, listen string, logger *slog.Logger) se
 
 // runServe serves the book until the context of serveContext ends.
 func runServe(svc *app.Service, listen string, logger *slog.Logger, stdout io.Writer) error {
+	svc.StartSyncSchedule() // periodic sync while serving
 	srv, err := server.New(svc, localServerOptions(svc, listen, logger))
 	if err != nil {
 		return err

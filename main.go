@@ -83,6 +83,7 @@ var openWindow = func(dir string, logger *slog.Logger, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "humans: %v\n", err)
 		return 1
 	}
+	svc.StartSyncSchedule()                            // periodic sync while the window is open
 	withServer, stopServer := startServer(svc, logger) // cli_serve.go
 	runErr := ui.Run(svc, version, withServer)
 	stopServer()
