@@ -105,7 +105,22 @@ func (c Contact) encode() []byte {
 }
 
 // Equal reports whether c and o hold the same mapped values (UID aside).
-func (c Contact) Equal(o Contact) bool { return bytes.Equal(c.encode(), o.encode()) }
+// Company and group names compare as names do in the book: ignoring
+// case and accents ("ACME" is the company "Acme").
+func (c Contact) Equal(o Contact) bool { return bytes.Equal(c.sameForm(), o.sameForm()) }
+
+func (c Contact) sameForm() []byte {
+	c = c.canonical()
+	c.Company = store.Fold(c.Company)
+	for i, g := range c.Groups {
+		c.Groups[i] = store.Fold(g)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic("sync: encoding a contact cannot fail: " + err.Error())
+	}
+	return b
+}
 
 func decodeBase(b []byte) (Contact, bool) {
 	if len(b) == 0 {

@@ -115,7 +115,18 @@ func Merge(base *Contact, local, remote Contact, policy string, localTime, remot
 		out.UID = remote.UID
 	}
 	for _, f := range stringFields {
-		*f.ptr(&out) = scalar(m, f.name, *f.ptr(&b), *f.ptr(&l), *f.ptr(&r))
+		bv, lv, rv := *f.ptr(&b), *f.ptr(&l), *f.ptr(&r)
+		if f.name == "company" && store.Fold(lv) == store.Fold(rv) {
+			// One company, written two ways: the local spelling stays.
+			rv = lv
+		}
+		if f.name == "company" && store.Fold(bv) == store.Fold(lv) {
+			bv = lv
+		}
+		if f.name == "company" && store.Fold(bv) == store.Fold(rv) {
+			bv = rv
+		}
+		*f.ptr(&out) = scalar(m, f.name, bv, lv, rv)
 	}
 	out.IsFavorite = scalar(m, "is_favorite", b.IsFavorite, l.IsFavorite, r.IsFavorite)
 	pk := phoneKey(region)

@@ -47,8 +47,11 @@ type Provider struct {
 	client  *http.Client
 	perPage int
 
-	companies map[string]int64 // folded name → id, read once per job
-	groups    map[string]int64
+	// Company and group ids by folded name: from the contacts pulled,
+	// and from the listings read before the first push of a job.
+	companies   map[string]int64
+	groups      map[string]int64
+	namesLoaded bool
 }
 
 // New returns the provider of the Hub at cfg.URL.
@@ -69,7 +72,8 @@ func New(cfg Config) (*Provider, error) {
 	if pp <= 0 || pp > 100 {
 		pp = 100
 	}
-	return &Provider{base: base, key: cfg.APIKey, client: c, perPage: pp}, nil
+	return &Provider{base: base, key: cfg.APIKey, client: c, perPage: pp,
+		companies: map[string]int64{}, groups: map[string]int64{}}, nil
 }
 
 // Features: a change feed with tombstones, whose complete listings can
@@ -232,6 +236,7 @@ type humanJSON struct {
 	Gender       string            `json:"gender"`
 	JobTitle     string            `json:"job_title"`
 	Department   string            `json:"department"`
+	CompanyID    *int64            `json:"company_id"`
 	CompanyName  *string           `json:"company_name"`
 	Birthday     *string           `json:"birthday"`
 	Notes        string            `json:"notes"`
@@ -257,6 +262,18 @@ func first(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// learn remembers the company and group ids a pulled contact names.
+func (p *Provider) learn(h *humanJSON) {
+	if h.CompanyID != nil && h.CompanyName != nil && *h.CompanyName != "" {
+		p.companies[store.Fold(*h.CompanyName)] = *h.CompanyID
+	}
+	for _, g := range h.Groups {
+		if g.ID != 0 && g.Name != "" {
+			p.groups[store.Fold(g.Name)] = g.ID
+		}
+	}
 }
 
 func (h *humanJSON) remote() sync.Remote {
@@ -378,6 +395,7 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 	}
 	out := sync.Page{Items: make([]sync.Remote, 0, len(hs))}
 	for i := range hs {
+		p.learn(&hs[i])
 		out.Items = append(out.Items, hs[i].remote())
 	}
 	more := env.Pagination.TotalPages > page
@@ -424,6 +442,7 @@ func (p *Provider) pullFull(ctx context.Context, page int) (sync.Page, error) {
 	out := sync.Page{Notes: []string{"full listing: the Hub has no change feed (updated_since), deletions found by comparing ids"}}
 	for i := range hs {
 		if hs[i].DeletedAt == nil {
+			p.learn(&hs[i])
 			out.Items = append(out.Items, hs[i].remote())
 		}
 	}
@@ -443,14 +462,16 @@ type named struct {
 }
 
 func (p *Provider) loadNames(ctx context.Context) error {
-	p.companies, p.groups = map[string]int64{}, map[string]int64{}
+	p.namesLoaded = true
 	for _, x := range []struct {
 		path string
 		m    map[string]int64
 	}{{"/humans/companies", p.companies}, {"/humans/groups", p.groups}} {
 		env, _, err := p.do(ctx, http.MethodGet, x.path, nil, "")
-		if errors.Is(err, sync.ErrRemoteNotFound) {
-			continue // a Hub without the listing: names are created on demand
+		if errors.Is(err, sync.ErrRemoteNotFound) || IsClientError(err) {
+			// A Hub without the listing (the seed lists no companies):
+			// the names seen on pulled contacts, else created on demand.
+			continue
 		}
 		if err != nil {
 			return err
@@ -489,7 +510,7 @@ func (p *Provider) idFor(ctx context.Context, m map[string]int64, path, name str
 // body is the request body that gives a Hub contact c's fields (every
 // field sent, so PUT replaces them all).
 func (p *Provider) body(ctx context.Context, c sync.Contact, withUID bool) (map[string]any, error) {
-	if p.companies == nil {
+	if !p.namesLoaded {
 		if err := p.loadNames(ctx); err != nil {
 			return nil, err
 		}

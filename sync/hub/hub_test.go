@@ -497,3 +497,58 @@ func TestContactsOfOneInstantArePagedNotRepeated(t *testing.T) {
 	}
 	assertSame(t, l, h)
 }
+
+// seedHub makes the Hub look like the seed's: no change feed, and no
+// company listing (the seed only creates companies).
+func seedHub(next http.Handler) http.Handler {
+	feedless := stripFeed(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/api/humans/companies" {
+			http.Error(w, `{"success":false,"error":{"code":"bad_request","message":"id must be an integer"}}`, 400)
+			return
+		}
+		feedless.ServeHTTP(w, r)
+	})
+}
+
+func TestSeedLikeHubReusesCompaniesSeenOnContacts(t *testing.T) {
+	h := startHub(t, seedHub)
+	co, err := h.svc.CreateCompany(ctx, &app.Company{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.CreateHuman(ctx, &app.Human{FirstName: "Hub", LastName: "Worker", CompanyID: co.ID}); err != nil {
+		t.Fatal(err)
+	}
+	l := newLocal(t, h, "")
+	lco, err := l.st.CreateCompany(ctx, &store.Company{Name: "ACME"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.st.CreateHuman(ctx, &store.Human{FirstName: "Local", LastName: "Worker", CompanyID: lco.ID}); err != nil {
+		t.Fatal(err)
+	}
+	l.sync()
+	l.sync()
+	// Settled: "ACME" here and "Acme" there are one company, no ping-pong.
+	if job := l.sync(); job.Pulled != (store.SyncCounts{}) || job.Pushed != (store.SyncCounts{}) {
+		t.Errorf("not settled: %+v", job)
+	}
+	// A change there merges without sending "ACME" back.
+	if _, err := h.svc.UpdateHuman(ctx, h.find(t, "Local").ID, app.HumanPatch{Notes: ptr("hub note")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if job := l.sync(); job.Pulled.Updated != 1 || job.Pushed != (store.SyncCounts{}) {
+		t.Errorf("a change on the Hub: %+v", job)
+	}
+	cs, err := h.svc.Companies(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 {
+		t.Errorf("the Hub has %d companies, want 1 (Acme reused)", len(cs))
+	}
+	if w := h.find(t, "Local"); w.CompanyID != co.ID {
+		t.Errorf("Local's company on the Hub: %d, want %d", w.CompanyID, co.ID)
+	}
+}
