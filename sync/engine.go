@@ -183,6 +183,7 @@ func (e *Engine) RunDirection(ctx context.Context, name, direction string) (*sto
 	if err != nil {
 		return nil, err
 	}
+	exportOnly := acc.Direction == DirectionExport
 	switch {
 	case direction == "" || direction == acc.Direction:
 	case direction != DirectionImport && direction != DirectionExport && direction != DirectionBoth:
@@ -213,7 +214,7 @@ func (e *Engine) RunDirection(ctx context.Context, name, direction string) (*sto
 	if err := e.st.Write(ctx, func(tx *store.Tx) error { return tx.PutSyncJob(job) }); err != nil {
 		return nil, fmt.Errorf("sync: recording the job: %w", err)
 	}
-	runErr := e.run(ctx, acc, job)
+	runErr := e.run(ctx, acc, job, exportOnly)
 	job.FinishedAt = e.opts.Now().UTC()
 	if runErr != nil {
 		job.Error = runErr.Error()
@@ -255,15 +256,21 @@ type job struct {
 	p    Provider
 	f    Features
 	rec  *store.SyncJob
+	// exportOnly: the account sends this book's contacts and takes
+	// nothing back: the pull only links, and this book's version wins.
+	exportOnly bool
 }
 
-func (e *Engine) run(ctx context.Context, acc *store.SyncAccount, rec *store.SyncJob) error {
+func (e *Engine) run(ctx context.Context, acc *store.SyncAccount, rec *store.SyncJob, exportOnly bool) error {
 	p, err := e.opts.Open(acc)
 	if err != nil {
 		return fmt.Errorf("sync: opening %s account %q: %w", acc.Kind, acc.Name, err)
 	}
-	j := &job{e: e, name: acc.Name, acc: acc, p: p, f: p.Features(), rec: rec}
-	if acc.Direction != DirectionExport {
+	j := &job{e: e, name: acc.Name, acc: acc, p: p, f: p.Features(), rec: rec, exportOnly: exportOnly}
+	// An export-only account still reads the remote's listing, but only
+	// to recognise the contacts both have (no duplicate on its first
+	// export); nothing of it is applied here.
+	if acc.Direction != DirectionExport || exportOnly {
 		if err := j.pull(ctx); err != nil {
 			return fmt.Errorf("pull: %w", err)
 		}

@@ -495,3 +495,48 @@ func TestRenamedGroupAndCompanyReachTheRemote(t *testing.T) {
 	}
 	assertConverged(t, e)
 }
+
+func TestExportOnlyAccountSendsWithoutDuplicatesAndTakesNothing(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	if err := e.eng.SaveAccount(ctx, store.SyncAccount{Name: account, Kind: "hub", Direction: sync.DirectionExport, Policy: sync.PolicyNewest}); err != nil {
+		t.Fatal(err)
+	}
+	ada := e.create(&store.Human{FirstName: "Ada", JobTitle: "Countess", Emails: []store.Email{{Address: "ada@example.org"}}})
+	e.create(&store.Human{FirstName: "Bob"})
+	e.fake.Put("", sync.Contact{FirstName: "Ada", JobTitle: "Analyst", Emails: []store.Email{{Address: "ada@example.org"}}})
+	carl := e.fake.Put("", sync.Contact{FirstName: "Carl"})
+	job := e.sync()
+	if job.Pushed.Created != 1 || job.Pushed.Updated != 1 || job.Pulled != (store.SyncCounts{}) {
+		t.Errorf("first export: %+v", job)
+	}
+	if got := names(remoteLive(e.fake)); !slices.Equal(got, []string{"Ada", "Bob", "Carl"}) {
+		t.Errorf("remote %v", got)
+	}
+	if got := findRemote(t, e.fake, "Ada").Contact.JobTitle; got != "Countess" {
+		t.Errorf("remote Ada's job %q, want this book's", got)
+	}
+	if got := names(e.live()); !slices.Equal(got, []string{"Ada", "Bob"}) {
+		t.Errorf("local %v: an export-only account imported", got)
+	}
+	// Edited on both sides: this book's version wins there, nothing
+	// changes here.
+	r := findRemote(t, e.fake, "Ada")
+	c := r.Contact.Clone()
+	c.Notes = "remote note"
+	e.fake.Put(r.ID, c)
+	e.update(ada.ID, store.HumanPatch{Department: ptr("Maths")})
+	e.sync()
+	got := findRemote(t, e.fake, "Ada").Contact
+	if got.Notes != "" || got.Department != "Maths" {
+		t.Errorf("remote Ada after export: %+v", got)
+	}
+	if h := e.get(ada.ID); h.Notes != "" {
+		t.Errorf("export-only took the remote's note")
+	}
+	if e.fake.Remove(carl.ID) {
+		e.sync() // a remote deletion of a contact never here: nothing happens
+	}
+	if got := names(e.live()); !slices.Equal(got, []string{"Ada", "Bob"}) {
+		t.Errorf("local %v", got)
+	}
+}

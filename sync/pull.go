@@ -164,6 +164,9 @@ func (j *job) applyRemote(tx *store.Tx, lw *localWriter, r Remote, m store.Match
 	if err != nil {
 		return err
 	}
+	if j.exportOnly {
+		return j.linkOnly(tx, link, r, m)
+	}
 	if r.Deleted {
 		if link == nil {
 			return nil // never mapped here
@@ -335,4 +338,27 @@ func (j *job) absent(ctx context.Context, seen map[string]bool) error {
 		j.rec.Notes = notes
 	}
 	return err
+}
+
+// linkOnly is applyRemote for an export-only account: a remote contact
+// that is a local one not mapped yet is linked (and marked to be sent,
+// so that it takes this book's version); nothing else is done here.
+func (j *job) linkOnly(tx *store.Tx, link *store.SyncLink, r Remote, m store.Match) error {
+	if r.Deleted || link != nil || m.ID == 0 {
+		return nil
+	}
+	other, err := tx.SyncLinkByLocal(j.name, m.ID)
+	if err != nil || other != nil {
+		return err
+	}
+	h, err := getLive(tx, m.ID)
+	if err != nil || h == nil || h.DeletedAt != nil {
+		return err
+	}
+	if err := tx.PutSyncLink(j.name, &store.SyncLink{
+		LocalID: h.ID, RemoteID: r.ID, ETag: r.ETag, RemoteUpdated: r.Updated, Base: r.Contact.encode(),
+	}); err != nil {
+		return err
+	}
+	return tx.SetSyncDirty(j.name, h.ID, true)
 }

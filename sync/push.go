@@ -198,6 +198,11 @@ func (j *job) pushUpdate(ctx context.Context, id int64, link *store.SyncLink, lo
 		if err != nil {
 			return err
 		}
+		if j.exportOnly {
+			// This book's version wins: send it again with the etag read.
+			etag = rr.ETag
+			continue
+		}
 		var settled bool
 		before := *j.rec
 		err = j.e.st.Write(ctx, func(tx *store.Tx) error {
@@ -288,8 +293,8 @@ func (j *job) pushDelete(ctx context.Context, id int64, link *store.SyncLink) er
 		if err != nil {
 			return err
 		}
-		if base, ok := decodeBase(link.Base); ok && rr.Contact.Equal(base) {
-			etag = rr.ETag // only the etag moved
+		if base, ok := decodeBase(link.Base); j.exportOnly || (ok && rr.Contact.Equal(base)) {
+			etag = rr.ETag // only the etag moved, or this book's deletion wins
 			continue
 		}
 		// Deleted here, changed there: bring it back with the change.
