@@ -8,5 +8,9 @@
 // change log and bumps the store-wide revision; a failed write changes
 // nothing. Subscribers are told about committed revisions.
 //
+// It also keeps the sync engine's state per remote account (syncstate.go:
+// mappings, base versions, cursors, conflicts, job history), written
+// through Tx in the same transaction as the contact changes it describes.
+//
 // store imports nothing of the application: not app, ui, sync or carddav.
 package store
