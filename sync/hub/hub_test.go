@@ -552,3 +552,97 @@ func TestSeedLikeHubReusesCompaniesSeenOnContacts(t *testing.T) {
 		t.Errorf("Local's company on the Hub: %d, want %d", w.CompanyID, co.ID)
 	}
 }
+
+// faultMode fails every request matching a method and path prefix with
+// one kind of fault, n times, then lets them through.
+func faultMode(kind, method, prefix string, n int64) func(http.Handler) http.Handler {
+	var left atomic.Int64
+	left.Store(n)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != method || !strings.HasPrefix(r.URL.Path, prefix) || left.Add(-1) < 0 {
+				next.ServeHTTP(w, r)
+				return
+			}
+			switch kind {
+			case "drop": // the answer cut mid-way, after the Hub did the work
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				conn, buf, _ := w.(http.Hijacker).Hijack()
+				body := rec.Body.Bytes()
+				fmt.Fprintf(buf, "HTTP/1.1 %d OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", rec.Code, len(body))
+				buf.Write(body[:len(body)/2])
+				buf.Flush()
+				conn.Close()
+			case "500":
+				http.Error(w, `{"success":false,"error":{"code":"internal_error","message":"boom"}}`, 500)
+			case "429":
+				w.Header().Set("Retry-After", "2")
+				http.Error(w, `{"success":false,"error":{"code":"rate_limited","message":"slow down"}}`, 429)
+			case "slow":
+				time.Sleep(30 * time.Millisecond)
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// TestEachFaultKeepsTheInvariants runs, for each kind of fault on each
+// kind of request, edits on both sides and syncs until done, then checks
+// that both books are equal, nothing doubled, every edit kept.
+func TestEachFaultKeepsTheInvariants(t *testing.T) {
+	for _, kind := range []string{"drop", "500", "429", "slow"} {
+		for _, req := range []struct{ method, prefix string }{
+			{"GET", "/api/humans"}, {"POST", "/api/humans"}, {"PUT", "/api/humans/"}, {"DELETE", "/api/humans/"},
+		} {
+			t.Run(kind+" "+req.method, func(t *testing.T) {
+				h := startHub(t, faultMode(kind, req.method, req.prefix, 2))
+				l := newLocal(t, h, "")
+				for _, n := range []string{"A1", "A2", "A3", "A4"} {
+					if _, err := l.st.CreateHuman(ctx, &store.Human{FirstName: n, LastName: "Synced"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for range 3 { // the faults may fail the first runs
+					l.eng.Run(ctx, "hub")
+				}
+				assertSame(t, l, h)
+				// Edits on both sides.
+				ids, _ := l.st.QueryIDs(ctx, store.Query{})
+				hs, _ := l.st.HumansByID(ctx, ids)
+				for _, x := range hs {
+					switch x.FirstName {
+					case "A1":
+						l.st.UpdateHuman(ctx, x.ID, store.HumanPatch{Notes: ptr("local edit")}, "")
+					case "A2":
+						l.st.TrashHuman(ctx, x.ID, "")
+					}
+				}
+				l.st.CreateHuman(ctx, &store.Human{FirstName: "L1", Emails: []store.Email{{Address: "l1@example.org"}}})
+				h.svc.UpdateHuman(ctx, h.find(t, "A3").ID, app.HumanPatch{JobTitle: ptr("hub edit")}, "")
+				h.svc.TrashHuman(ctx, h.find(t, "A4").ID, "")
+				h.svc.CreateHuman(ctx, &app.Human{FirstName: "H1", Phones: []app.Phone{{Number: "+33612340000"}}})
+				for range 4 {
+					l.eng.Run(ctx, "hub")
+				}
+				assertSame(t, l, h)
+				var got []string
+				for _, c := range l.contacts() {
+					var x sync.Contact
+					json.Unmarshal([]byte(c), &x)
+					got = append(got, x.FirstName)
+				}
+				slices.Sort(got)
+				if want := []string{"A1", "A3", "H1", "L1"}; !slices.Equal(got, want) {
+					t.Fatalf("contacts %v, want %v", got, want)
+				}
+				if a := h.find(t, "A1"); a.Notes != "local edit" {
+					t.Errorf("local edit lost: %q", a.Notes)
+				}
+				if a := h.find(t, "A3"); a.JobTitle != "hub edit" {
+					t.Errorf("hub edit lost: %q", a.JobTitle)
+				}
+			})
+		}
+	}
+}
