@@ -32,9 +32,10 @@ type Match struct {
 // It is built on the first FindMatch (imports and syncs need it, opening
 // the window does not) and kept up to date after that.
 type matchIndex struct {
-	byEmail map[string][]int64
-	byPhone map[string][]int64
-	byName  map[string][]int64 // person name + birthday
+	byEmail  map[string][]int64
+	byPhone  map[string][]int64
+	byName   map[string][]int64 // person name + birthday
+	byPerson map[string][]int64 // person name alone (MatchKeySet.NameAlone)
 }
 
 // nameKey identifies a contact by its exact (folded) name and birthday;
@@ -57,6 +58,9 @@ func (m *matchIndex) add(r *indexRecord) {
 	if k := nameKey(r.PersonName, r.BirthYear, r.BirthMonth, r.BirthDay); k != "" {
 		m.byName[k] = append(m.byName[k], r.ID)
 	}
+	if r.PersonName != "" {
+		m.byPerson[r.PersonName] = append(m.byPerson[r.PersonName], r.ID)
+	}
 }
 
 func (m *matchIndex) remove(r *indexRecord) {
@@ -69,6 +73,9 @@ func (m *matchIndex) remove(r *indexRecord) {
 	if k := nameKey(r.PersonName, r.BirthYear, r.BirthMonth, r.BirthDay); k != "" {
 		removePosting(m.byName, k, r.ID)
 	}
+	if r.PersonName != "" {
+		removePosting(m.byPerson, r.PersonName, r.ID)
+	}
 }
 
 // matches returns the match index, building it on first use. The caller
@@ -76,9 +83,10 @@ func (m *matchIndex) remove(r *indexRecord) {
 func (ix *index) matchesIndex() *matchIndex {
 	if ix.matching == nil {
 		m := &matchIndex{
-			byEmail: make(map[string][]int64),
-			byPhone: make(map[string][]int64),
-			byName:  make(map[string][]int64),
+			byEmail:  make(map[string][]int64),
+			byPhone:  make(map[string][]int64),
+			byName:   make(map[string][]int64),
+			byPerson: make(map[string][]int64),
 		}
 		for _, r := range ix.orders[SortCreatedAt] {
 			m.add(r)
@@ -110,6 +118,10 @@ type MatchKeySet struct {
 	Phones     []string // E.164, or digits when unparseable
 	PersonName string   // folded; "" when the contact has no name
 	Name       string   // name and birthday key; "" without both
+	// NameAlone lets FindMatchKeys fall back on the exact name without a
+	// birthday, when a single contact has it: a first sync with another
+	// copy of the same book does; an import of any file does not.
+	NameAlone bool
 }
 
 // MatchKeysOf returns h's match keys.
@@ -203,6 +215,13 @@ func (s *Store) FindMatchKeys(ctx context.Context, k MatchKeySet) (Match, error)
 	if k.Name != "" {
 		if ids := mi.byName[k.Name]; len(ids) > 0 {
 			return Match{ID: slices.Min(ids), Rule: MatchName}, nil
+		}
+	}
+	// The exact name alone, when asked and when one contact has it: two
+	// people of one name are told apart by nothing here.
+	if k.NameAlone && k.PersonName != "" {
+		if ids := mi.byPerson[k.PersonName]; len(ids) == 1 {
+			return Match{ID: ids[0], Rule: MatchName}, nil
 		}
 	}
 	return Match{}, nil

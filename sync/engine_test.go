@@ -19,17 +19,27 @@ func TestFirstSyncMatchesExistingContacts(t *testing.T) {
 	e.create(&store.Human{FirstName: "Bob", LastName: "Marley", Phones: []store.Phone{{Number: "06 12 34 56 78", Type: "mobile"}}})
 	e.create(&store.Human{FirstName: "Carl", LastName: "Sagan", Birthday: &store.Birthday{Year: 1934, Month: 11, Day: 9}})
 	e.create(&store.Human{FirstName: "Dan", LastName: "Local"})
+	// The exact name alone matches when one contact has it; two
+	// namesakes here are told apart by nothing, so none is taken.
+	e.create(&store.Human{FirstName: "Fay", LastName: "Only", Notes: "met at the fair"})
+	e.create(&store.Human{FirstName: "Gus", LastName: "Twin"})
+	e.create(&store.Human{FirstName: "Gus", LastName: "Twin", JobTitle: "other"})
+	e.fake.Put("", sync.Contact{FirstName: "Fay", LastName: "Only", JobTitle: "Baker"})
+	e.fake.Put("", sync.Contact{FirstName: "Gus", LastName: "Twin", JobTitle: "remote"})
 	e.fake.Put("", sync.Contact{FirstName: "Ada", LastName: "Lovelace", JobTitle: "Analyst", Emails: []store.Email{{Address: "ADA@example.org", Type: "work"}}})
 	e.fake.Put("", sync.Contact{FirstName: "Bob", LastName: "Marley", Phones: []store.Phone{{Number: "+33612345678", Type: "mobile"}}, Notes: "singer"})
 	e.fake.Put("", sync.Contact{FirstName: "Carl", LastName: "Sagan", Birthday: "1934-11-09", Company: "Cornell"})
 	e.fake.Put("", sync.Contact{FirstName: "Eve", LastName: "Remote", Groups: []string{"Friends"}})
 
 	job := e.sync()
-	if job.Pulled.Created != 1 || job.Pushed.Created != 1 {
-		t.Errorf("first sync created %d here and %d there, want 1 and 1 (job %+v)", job.Pulled.Created, job.Pushed.Created, job)
+	if job.Pulled.Created != 2 || job.Pushed.Created != 3 {
+		t.Errorf("first sync created %d here and %d there, want 2 (Eve, Gus) and 3 (Dan, two Gus) (job %+v)", job.Pulled.Created, job.Pushed.Created, job)
 	}
-	if got := names(e.live()); !slices.Equal(got, []string{"Ada", "Bob", "Carl", "Dan", "Eve"}) {
+	if got := names(e.live()); !slices.Equal(got, []string{"Ada", "Bob", "Carl", "Dan", "Eve", "Fay", "Gus", "Gus", "Gus"}) {
 		t.Fatalf("local contacts %v", got)
+	}
+	if fay := e.get(e.findLocal("Fay")); fay.JobTitle != "Baker" || fay.Notes != "met at the fair" {
+		t.Errorf("Fay not merged by her name: %+v", fay)
 	}
 	assertConverged(t, e)
 	ada := e.get(e.findLocal("Ada"))

@@ -119,7 +119,9 @@ func (j *job) matches(ctx context.Context, items []Remote) (map[string]store.Mat
 		if link != nil {
 			continue
 		}
-		m, err := j.e.st.FindMatchKeys(ctx, j.e.st.MatchKeysOf(matchHuman(r.Contact)))
+		keys := j.e.st.MatchKeysOf(matchHuman(r.Contact))
+		keys.NameAlone = true // the exact name, when only one contact has it
+		m, err := j.e.st.FindMatchKeys(ctx, keys)
 		if err != nil {
 			return nil, err
 		}
