@@ -113,7 +113,7 @@ type ImportAction struct {
 const (
 	maxReportedProblems = 1000
 	maxReportedActions  = 1000
-	importBatch         = 2000
+	importBatch         = 10_000
 	progressEvery       = 500
 )
 
