@@ -29,7 +29,7 @@ var (
 	bucketChanges   = []byte("changes")   // revision → change entry
 
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
-		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketResNames, bucketResIDs}
+		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketResNames, bucketResIDs, bucketGroupResNames, bucketGroupResIDs}
 
 	keySchema   = []byte("schema")
 	keyRevision = []byte("revision")

@@ -254,7 +254,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, k kind, name strin
 	if err != nil {
 		return err
 	}
-	if im := r.Header.Get("If-Match"); im != "" && !etagMatches(im, c.ETag) {
+	if im := r.Header.Get("If-Match"); im != "" && !ifMatches(im, c.ETag) {
 		return app.ErrConflict
 	}
 	w.Header().Set("ETag", c.ETag)
@@ -275,13 +275,24 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, k kind, name strin
 	return nil
 }
 
-// etagMatches reports whether an If-Match / If-None-Match header matches
-// etag ("*" matches any). Weak tags (W/"x") are compared weakly, as
-// If-None-Match allows.
+// etagMatches reports whether an If-None-Match header matches etag ("*"
+// matches any): the weak comparison RFC 9110 §13.1.2 asks for.
 func etagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
 		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// ifMatches reports whether an If-Match header matches etag: the strong
+// comparison RFC 9110 §13.1.1 asks for, so a weak tag never matches.
+func ifMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || t == etag {
 			return true
 		}
 	}
@@ -330,7 +341,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, k kind, name strin
 	}
 	opts := app.PutCardOptions{}
 	if im := r.Header.Get("If-Match"); im != "" {
-		if cur == nil || !etagMatches(im, cur.ETag) {
+		if cur == nil || !ifMatches(im, cur.ETag) {
 			http.Error(w, "precondition failed: the card changed since you read it (If-Match)", http.StatusPreconditionFailed)
 			return nil
 		}
@@ -345,16 +356,61 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, k kind, name strin
 			opts.MustNotExist = true
 		}
 	}
-	stored, created, err := h.book.Put(ctx, name, body, opts)
+	var id int64
+	var updated time.Time
+	var created bool
+	if app.IsGroupCardBody(body) {
+		if cur != nil && cur.Group == 0 {
+			http.Error(w, "a group card cannot replace the contact at this address", http.StatusConflict)
+			return nil
+		}
+		gopts := app.PutGroupCardOptions{MustNotExist: opts.MustNotExist}
+		if opts.IfMatch != "" {
+			gopts.IfMatchRevision = cur.Revision
+		}
+		var g *app.Group
+		g, created, err = h.book.PutGroup(ctx, name, body, gopts)
+		if err == nil {
+			id, updated = -g.ID, g.UpdatedAt
+		}
+	} else {
+		if cur != nil && cur.Group != 0 {
+			http.Error(w, "a contact card cannot replace the group card at this address", http.StatusConflict)
+			return nil
+		}
+		var stored *app.Human
+		stored, created, err = h.book.Put(ctx, name, body, opts)
+		if err == nil {
+			id, updated = stored.ID, stored.UpdatedAt
+		}
+	}
+	if err != nil {
+		return h.putFailed(w, err)
+	}
+	// An ETag only when the bytes served equal the ones sent (RFC 9110
+	// §9.3.4, which CardDAV clients follow): else the client must read
+	// the card back.
+	if c, err := h.book.Lookup(ctx, name); err == nil && c.ID == id &&
+		(bytes.Equal(c.V3, body) || bytes.Equal(c.V4, body)) {
+		w.Header().Set("ETag", c.ETag)
+	}
+	w.Header().Set("Last-Modified", updated.UTC().Format(http.TimeFormat))
+	if created {
+		w.Header().Set("Location", cardHref(name))
+		w.WriteHeader(http.StatusCreated)
+	} else {
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
+
+// putFailed answers a PUT the app refused.
+func (h *Handler) putFailed(w http.ResponseWriter, err error) error {
 	var ce *app.CardError
 	var uc *app.UIDConflictError
 	switch {
 	case errors.As(err, &ce):
 		davError(w, http.StatusBadRequest, xml.Name{Space: nsCardDAV, Local: "valid-address-data"}, ce.Error())
-		return nil
-	case errors.Is(err, app.ErrGroupCard):
-		davError(w, http.StatusForbidden, xml.Name{Space: nsCardDAV, Local: "valid-address-data"},
-			"group cards are not stored: this server keeps groups as CATEGORIES on each contact")
 		return nil
 	case errors.As(err, &uc):
 		var b bytes.Buffer
@@ -371,24 +427,8 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, k kind, name strin
 	case errors.Is(err, app.ErrConflict):
 		http.Error(w, "precondition failed: the card changed meanwhile", http.StatusPreconditionFailed)
 		return nil
-	case err != nil:
-		return err
 	}
-	// An ETag only when the bytes served equal the ones sent (RFC 4791
-	// §5.3.4 reasoning, which CardDAV clients follow): else the client
-	// must read the card back.
-	if c, err := h.book.Lookup(ctx, name); err == nil && c.ID == stored.ID &&
-		(bytes.Equal(c.V3, body) || bytes.Equal(c.V4, body)) {
-		w.Header().Set("ETag", c.ETag)
-	}
-	w.Header().Set("Last-Modified", stored.UpdatedAt.UTC().Format(http.TimeFormat))
-	if created {
-		w.Header().Set("Location", cardHref(name))
-		w.WriteHeader(http.StatusCreated)
-	} else {
-		w.WriteHeader(http.StatusNoContent)
-	}
-	return nil
+	return err
 }
 
 // ----- DELETE -----
@@ -404,7 +444,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, k kind, name st
 	}
 	storeETag := ""
 	if im := r.Header.Get("If-Match"); im != "" {
-		if !etagMatches(im, c.ETag) {
+		if !ifMatches(im, c.ETag) {
 			http.Error(w, "precondition failed: the card changed since you read it (If-Match)", http.StatusPreconditionFailed)
 			return nil
 		}
@@ -978,15 +1018,15 @@ func (h *Handler) query(w http.ResponseWriter, r *http.Request, req *reportReq) 
 	if err != nil {
 		return err
 	}
+	hit, err := matchAll(q, cards)
+	if err != nil {
+		return err
+	}
 	m := newMS()
 	n := 0
 	truncated := false
-	for _, c := range cards {
-		ok, err := matches(q, c)
-		if err != nil {
-			return fmt.Errorf("carddav: matching %q: %w", c.Name, err)
-		}
-		if !ok {
+	for i, c := range cards {
+		if !hit[i] {
 			continue
 		}
 		if limit > 0 && n == limit {

@@ -2,8 +2,11 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-vcard"
 )
@@ -162,6 +165,28 @@ func (pf propFilter) match(card vcard.Card) bool {
 		}
 	}
 	return false
+}
+
+// matchAll runs q on every card, on every core.
+func matchAll(q *query, cards []*Card) ([]bool, error) {
+	hit := make([]bool, len(cards))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(cards)/512))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cards); i += workers {
+				ok, err := matches(q, cards[i])
+				if err != nil {
+					errs[w] = fmt.Errorf("carddav: matching %q: %w", cards[i].Name, err)
+					return
+				}
+				hit[i] = ok
+			}
+		})
+	}
+	wg.Wait()
+	return hit, errors.Join(errs...)
 }
 
 // matches runs q on the properties of c it names: only those lines of
