@@ -105,6 +105,11 @@ func (s *Service) CardResources(ctx context.Context) ([]Resource, error) {
 	return s.store.LiveResources(ctx)
 }
 
+// ChangeAt returns the change-log entry of one revision, or ErrNotFound.
+func (s *Service) ChangeAt(ctx context.Context, rev uint64) (Change, error) {
+	return s.store.ChangeAt(ctx, rev)
+}
+
 // CardRevisions lists every live contact's id and revision, in id
 // order, from memory, without names.
 func (s *Service) CardRevisions() []Resource { return s.store.LiveRevisions() }

@@ -552,3 +552,18 @@ func (w *writer) groupNamed(name string) (int64, error) {
 	}
 	return g.ID, nil
 }
+
+// ChangeAt returns the change-log entry of revision rev (not collapsed
+// with later ones, unlike ChangesSince), or ErrNotFound.
+func (s *Store) ChangeAt(ctx context.Context, rev uint64) (Change, error) {
+	var ch Change
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketChanges).Get(itob(int64(rev)))
+		if len(v) != 10 {
+			return fmt.Errorf("change-log revision %d: %w", rev, ErrNotFound)
+		}
+		ch = Change{Revision: rev, Kind: EntityKind(v[0]), ID: btoi(v[1:9]), Deleted: v[9] == 1}
+		return nil
+	})
+	return ch, err
+}

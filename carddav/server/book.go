@@ -21,6 +21,7 @@ type Book struct {
 	svc   *app.Service
 	cache *cardCache
 	trk   tracker
+	ep    epochState // epoch.go
 }
 
 // NewBook returns the address book of svc; cacheBytes bounds the memory
@@ -29,7 +30,9 @@ func NewBook(svc *app.Service, cacheBytes int64) *Book {
 	if cacheBytes <= 0 {
 		cacheBytes = DefaultCacheBytes
 	}
-	return &Book{svc: svc, cache: newCardCache(cacheBytes), trk: tracker{svc: svc}}
+	b := &Book{svc: svc, cache: newCardCache(cacheBytes), trk: tracker{svc: svc}}
+	b.watchResets()
+	return b
 }
 
 // DefaultCacheBytes bounds the encoded-card cache. A generated card takes
@@ -687,6 +690,13 @@ func (c *cardCache) put(card *Card) {
 			c.bytes -= v.size()
 		}
 	}
+}
+
+// clear empties the cache.
+func (c *cardCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m, c.bytes = make(map[int64]*Card), 0
 }
 
 // size is the bytes the cache holds.

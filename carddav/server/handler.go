@@ -32,9 +32,6 @@ const (
 // the store's limit, base64-encoded, plus the text.
 const DefaultMaxResourceSize = 14 << 20
 
-// tokenPrefix makes sync tokens URIs (RFC 6578 §3.2).
-const tokenPrefix = "https://github.com/humans-contacts/humans/sync/"
-
 // Options configure a Handler.
 type Options struct {
 	Logger *slog.Logger
@@ -503,11 +500,15 @@ type bookState struct {
 }
 
 func (h *Handler) state(ctx context.Context) (*bookState, error) {
-	tok, err := h.book.Token(ctx)
+	rev, err := h.book.Token(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &bookState{token: tokenPrefix + strconv.FormatUint(tok, 10), settings: h.svc.Settings().Server}, nil
+	tok, err := h.book.FormatToken(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	return &bookState{token: tok, settings: h.svc.Settings().Server}, nil
 }
 
 // collectionProp returns a property of a collection, ok false when it has
@@ -972,13 +973,19 @@ func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, req *re
 		for _, c := range cards {
 			writeCard(m, c, els, version)
 		}
-		m.syncToken(tokenPrefix + strconv.FormatUint(rev, 10))
+		next, err := h.book.FormatToken(ctx, rev)
+		if err != nil {
+			return err
+		}
+		m.syncToken(next)
 		writeMS(w, m)
 		return nil
 	}
-	num, ok := strings.CutPrefix(tok, tokenPrefix)
-	since, perr := strconv.ParseUint(num, 10, 64)
-	if !ok || perr != nil {
+	since, ok, err := h.book.ParseToken(ctx, tok)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		invalid()
 		return nil
 	}
@@ -999,7 +1006,11 @@ func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, req *re
 	if ch.Truncated {
 		m.status(BookPath, http.StatusInsufficientStorage)
 	}
-	m.syncToken(tokenPrefix + strconv.FormatUint(ch.Token, 10))
+	next, err := h.book.FormatToken(ctx, ch.Token)
+	if err != nil {
+		return err
+	}
+	m.syncToken(next)
 	writeMS(w, m)
 	return nil
 }

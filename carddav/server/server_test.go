@@ -383,7 +383,10 @@ func TestBadRequests(t *testing.T) {
 	e.expect(409, "PUT", BookPath+"other-name.vcf", card("ok", "Same UID"))
 	e.expect(409, "PUT", BookPath+"ok.vcf", card("changed-uid", "Okay Person"))
 	e.expect(409, "PUT", BookPath+"ok.vcf", card("ok", "Team", "X-ADDRESSBOOKSERVER-KIND:group"))
-	_, body = e.expect(403, "REPORT", BookPath, syncBody(tokenPrefix+"999999", ""))
+	_, body = e.expect(207, "PROPFIND", BookPath, `<propfind xmlns="DAV:"><prop><sync-token/></prop></propfind>`, "Depth", "0")
+	future := first(reToken, body)
+	future = future[:strings.LastIndex(future, "/")+1] + "999999"
+	_, body = e.expect(403, "REPORT", BookPath, syncBody(future, ""))
 	if !strings.Contains(body, "<d:valid-sync-token/>") {
 		t.Errorf("bad token body: %q", body)
 	}
