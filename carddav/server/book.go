@@ -102,7 +102,7 @@ func (b *Book) Lookup(ctx context.Context, name string) (*Card, error) {
 	}
 	id, err := b.svc.CardID(ctx, name)
 	if errors.Is(err, app.ErrNotFound) {
-		return b.lookupGroup(ctx, name, st)
+		return b.lookupGroup(ctx, name)
 	}
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func (b *Book) Lookup(ctx context.Context, name string) (*Card, error) {
 }
 
 // lookupGroup returns the group card named name, when it is served.
-func (b *Book) lookupGroup(ctx context.Context, name string, st trackState) (*Card, error) {
+func (b *Book) lookupGroup(ctx context.Context, name string) (*Card, error) {
 	gr, err := b.svc.GroupCardByName(ctx, name)
 	if err != nil {
 		return nil, err
@@ -325,14 +325,15 @@ type Changes struct {
 func (b *Book) ChangesSince(ctx context.Context, token uint64, limit int) (*Changes, error) {
 	// The token is the last revision reported (nothing after it changed a
 	// card), or the one asked from when nothing changed: it does not move.
-	st, err := b.trk.state(ctx)
-	if err != nil {
-		return nil, err
-	}
-	log, _, err := b.svc.ChangesSince(ctx, token)
+	log, current, err := b.svc.ChangesSince(ctx, token)
 	if errors.Is(err, app.ErrUnknownRevision) {
 		return nil, ErrInvalidToken
 	}
+	if err != nil {
+		return nil, err
+	}
+	// The tracker, read after the log, has seen at least what it holds.
+	st, err := b.trk.state(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -401,7 +402,7 @@ func (b *Book) ChangesSince(ctx context.Context, token uint64, limit int) (*Chan
 	if err != nil {
 		return nil, err
 	}
-	if err := b.groupChanges(ctx, log, token, out); err != nil {
+	if err := b.groupChanges(ctx, log, token, current, out); err != nil {
 		return nil, err
 	}
 	var live []app.Resource
@@ -432,8 +433,9 @@ func (b *Book) ChangesSince(ctx context.Context, token uint64, limit int) (*Chan
 }
 
 // groupChanges adds to out the served group cards changed after token
-// (up to out.Token when the list was cut) and those deleted.
-func (b *Book) groupChanges(ctx context.Context, log []app.Change, token uint64, out *Changes) error {
+// and up to current, the revision the log was read to (up to out.Token
+// when the list was cut), and those deleted.
+func (b *Book) groupChanges(ctx context.Context, log []app.Change, token, current uint64, out *Changes) error {
 	groups, err := b.servedGroups(ctx)
 	if err != nil {
 		return err
@@ -442,8 +444,8 @@ func (b *Book) groupChanges(ctx context.Context, log []app.Change, token uint64,
 	for _, gr := range groups {
 		served[gr.ID] = true
 		at := b.trk.groupChangedAt(gr.ID)
-		if at <= token || (out.Truncated && at > out.Token) {
-			continue
+		if at <= token || at > current || (out.Truncated && at > out.Token) {
+			continue // unchanged, or for the next sync
 		}
 		c, err := b.groupCard(ctx, gr)
 		if err != nil {
