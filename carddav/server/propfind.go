@@ -35,10 +35,7 @@ var (
 	pAddressData       = xml.Name{Space: nsCardDAV, Local: "address-data"}
 	pSupportedData     = xml.Name{Space: nsCardDAV, Local: "supported-address-data"}
 	pMaxResourceSize   = xml.Name{Space: nsCardDAV, Local: "max-resource-size"}
-	pBookDescription   = xml.Name{Space: nsCardDAV, Local: "addressbook-description"}
-	pSupportedCollSet  = xml.Name{Space: nsDAV, Local: "supported-collation-set"}
 	pCollationSetCard  = xml.Name{Space: nsCardDAV, Local: "supported-collation-set"}
-	pQuotaAvailable    = xml.Name{Space: nsDAV, Local: "quota-available-bytes"}
 	allPropsCollection = []xml.Name{pResourceType, pDisplayName, pPrincipal, pSyncToken, pCTag, pReports, pSupportedData}
 	allPropsCard       = []xml.Name{pResourceType, pGetETag, pContentType, pContentLength, pLastModified}
 )
