@@ -107,6 +107,11 @@ func (s *Server) Start(ctx context.Context) error {
 }
 
 func (s *Server) start() error {
+	// A fresh data directory gets its generated password now: the server
+	// is never open without one.
+	if _, err := s.svc.CardDAVCredentials(); err != nil {
+		return err
+	}
 	st := s.svc.Settings().Server
 	addr := s.opts.Listen
 	if addr == "" {
