@@ -612,6 +612,10 @@ func (t *tracker) state(ctx context.Context) (trackState, error) {
 		t.memberships = t.svc.GroupMemberships()
 		t.groupChanged = make(map[int64]uint64)
 	}
+	// Contacts and groups first: a company change counts only when it is
+	// newer than every card change and has members, which costs a query,
+	// so ask only then (one pass from the newest would do the same).
+	var companies []app.Change
 	for _, ch := range changes {
 		switch ch.Kind {
 		case app.KindHuman:
@@ -627,20 +631,20 @@ func (t *tracker) state(ctx context.Context) (trackState, error) {
 			t.groupChanged[ch.ID] = max(t.groupChanged[ch.ID], ch.Revision)
 		case app.KindCompany:
 			st.epoch = max(st.epoch, ch.Revision)
-			if ch.Revision <= st.bookRev {
-				continue
-			}
-			q := app.Query{CompanyID: ch.ID}
-			if ch.Kind == app.KindGroup {
-				q = app.Query{GroupID: ch.ID}
-			}
-			ids, err := t.svc.HumanIDs(ctx, q)
-			if err != nil {
-				return t.st, err
-			}
-			if len(ids) > 0 {
-				st.bookRev = max(st.bookRev, ch.Revision)
-			}
+			companies = append(companies, ch)
+		}
+	}
+	for i := len(companies) - 1; i >= 0; i-- {
+		ch := companies[i]
+		if ch.Revision <= st.bookRev {
+			break // older ones are older still
+		}
+		ids, err := t.svc.HumanIDs(ctx, app.Query{CompanyID: ch.ID})
+		if err != nil {
+			return t.st, err
+		}
+		if len(ids) > 0 {
+			st.bookRev = ch.Revision
 		}
 	}
 	if first {
