@@ -454,9 +454,19 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, k kind, name st
 	return nil
 }
 
-// Warm fills the card cache in the background; it returns at once.
+// warmDelay is how long after a start Warm waits before encoding.
+const warmDelay = 2 * time.Second
+
+// Warm fills the card cache in the background, after warmDelay; it
+// returns at once.
 func (h *Handler) Warm(ctx context.Context) {
 	go func() {
+		// Let the window load its list first.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(warmDelay):
+		}
 		start := time.Now()
 		if err := h.book.Warm(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			h.log.Warn("carddav: warming the card cache", "err", err)

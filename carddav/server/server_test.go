@@ -542,3 +542,27 @@ func TestListingFollowsRenames(t *testing.T) {
 		t.Fatal("the contact stayed in the trash")
 	}
 }
+
+// TestWarmFillsTheCache: after a start, the cards get encoded in the
+// background, so a phone's first full sync is served from memory.
+func TestWarmFillsTheCache(t *testing.T) {
+	e := newEnv(t, Options{})
+	for i := range 20 {
+		if _, err := e.svc.CreateHuman(ctx, &app.Human{FirstName: "Warm", LastName: strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.h.Warm(t.Context())
+	deadline := time.Now().Add(warmDelay + 10*time.Second)
+	cached := func() int {
+		e.h.book.cache.mu.RLock()
+		defer e.h.book.cache.mu.RUnlock()
+		return len(e.h.book.cache.m)
+	}
+	for cached() < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d cards cached after the warm-up", cached())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
