@@ -172,6 +172,13 @@ func cardProp(c *Card, el anyElem, version string) (prop, bool) {
 			return p, false // only in REPORT
 		}
 		p.raw = c.Bytes(version)
+		if len(el.CardProps) > 0 {
+			names := make(map[string]bool, len(el.CardProps))
+			for _, cp := range el.CardProps {
+				names[strings.ToUpper(strings.TrimSpace(cp.Name))] = true
+			}
+			p.raw = selectProps(p.raw, names)
+		}
 	default:
 		return p, false
 	}

@@ -357,3 +357,39 @@ func unescape(v []byte) string {
 	}
 	return string(out)
 }
+
+// selectProps keeps of a served card the properties named (upper case),
+// with BEGIN, END and VERSION, which every card has: an address-data
+// element that lists properties asks for those only.
+func selectProps(b []byte, names map[string]bool) []byte {
+	out := make([]byte, 0, 256)
+	for len(b) > 0 {
+		end := 0
+		for {
+			i := bytes.IndexByte(b[end:], '\n')
+			if i < 0 {
+				end = len(b)
+				break
+			}
+			end += i + 1
+			if end >= len(b) || (b[end] != ' ' && b[end] != '\t') {
+				break
+			}
+		}
+		line := b[:end]
+		b = b[end:]
+		nameEnd := bytes.IndexAny(line, ":;")
+		if nameEnd < 0 {
+			continue
+		}
+		name := line[:nameEnd]
+		if k := bytes.IndexByte(name, '.'); k >= 0 {
+			name = name[k+1:]
+		}
+		upper := strings.ToUpper(string(name))
+		if names[upper] || upper == "BEGIN" || upper == "END" || upper == "VERSION" {
+			out = append(out, line...)
+		}
+	}
+	return out
+}
