@@ -34,7 +34,7 @@ const (
 var ErrUnknownRevision = store.ErrUnknownRevision
 
 // ErrGroupCard is returned by PutCard for a group card (KIND:group or
-// X-ADDRESSBOOKSERVER-KIND:group), which is not a contact.
+// X-ADDRESSBOOKSERVER-KIND:group), which PutGroupCard stores.
 var ErrGroupCard = carddav.ErrGroupCard
 
 // CardError is a card that does not parse, with the reason.
@@ -66,7 +66,7 @@ func (s *Service) PutCard(ctx context.Context, name string, body []byte, opts Pu
 		return nil, false, &CardError{Err: err}
 	}
 	if carddav.IsGroupCard(card) {
-		return nil, false, ErrGroupCard
+		return nil, false, ErrGroupCard // see PutGroupCard
 	}
 	p, err := carddav.Decode(card)
 	if err != nil {
@@ -104,6 +104,15 @@ func (s *Service) CardID(ctx context.Context, name string) (int64, error) {
 func (s *Service) CardResources(ctx context.Context) ([]Resource, error) {
 	return s.store.LiveResources(ctx)
 }
+
+// ChangeAt returns the change-log entry of one revision, or ErrNotFound.
+func (s *Service) ChangeAt(ctx context.Context, rev uint64) (Change, error) {
+	return s.store.ChangeAt(ctx, rev)
+}
+
+// CardRevisions lists every live contact's id and revision, in id
+// order, from memory, without names.
+func (s *Service) CardRevisions() []Resource { return s.store.LiveRevisions() }
 
 // CardNames returns the resource names of contacts, deleted ones too.
 func (s *Service) CardNames(ctx context.Context, ids []int64) (map[int64]string, error) {

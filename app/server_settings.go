@@ -30,6 +30,11 @@ type ServerSettings struct {
 	TLS      bool   `json:"tls"`
 	CertFile string `json:"cert_file,omitempty"`
 	KeyFile  string `json:"key_file,omitempty"`
+	// GroupCards serves every group as a group card too (Apple's
+	// X-ADDRESSBOOKSERVER-KIND:group in 3.0, KIND:group in 4.0), for iOS
+	// and macOS, which do not show CATEGORIES. Group cards a client
+	// created are served either way.
+	GroupCards bool `json:"group_cards,omitempty"`
 	// BookName is the address book's display name (a client may rename
 	// it with PROPPATCH).
 	BookName string `json:"book_name,omitempty"`

@@ -66,8 +66,7 @@ func (s *Store) ReplaceWith(path string) error {
 }
 
 // replaceWith swaps the file at tmpPath in for the store's, keeping the
-// current contents of the buckets named in keep. The new book gets a new
-// epoch: its revisions count another history.
+// current contents of the buckets named in keep.
 func (s *Store) replaceWith(tmpPath string, keep [][]byte) error {
 	if err := checkBackup(tmpPath, s.opts); err != nil {
 		return err
@@ -107,16 +106,11 @@ func (s *Store) replaceWith(tmpPath string, keep [][]byte) error {
 		return s.reopenAfterFailedRestore(fmt.Errorf("store: restore: opening the backup: %w", err))
 	}
 	s.db = db
-	epoch, err := ensureEpoch(db, true)
-	if err == nil {
-		err = s.loadLocked()
-	}
-	if err != nil {
+	if err := s.loadLocked(); err != nil {
 		db.Close()
 		_ = os.Rename(previous, s.path)
 		return s.reopenAfterFailedRestore(fmt.Errorf("store: restore: %w", err))
 	}
-	s.epoch.Store(epoch)
 	os.Remove(previous)
 	s.notify(Event{Revision: s.revision.Load(), Reset: true})
 	return nil

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"testing"
 	"time"
@@ -92,32 +91,4 @@ func TestLoaderRefusesWhatTheStoreWouldNotHold(t *testing.T) {
 			t.Fatalf("next id %d, want 41", next.ID)
 		}
 	})
-}
-
-func TestEpochNamesTheHistory(t *testing.T) {
-	s, path := openTest(t, nil)
-	epoch := s.Epoch()
-	if len(epoch) != 16 {
-		t.Fatalf("epoch %q", epoch)
-	}
-	var backup bytes.Buffer
-	if _, err := s.Backup(ctx, &backup); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	again, err := Open(path, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close()
-	if again.Epoch() != epoch {
-		t.Fatalf("reopened: epoch %q, was %q", again.Epoch(), epoch)
-	}
-	// Restoring even this very book starts another history.
-	if err := again.Restore(ctx, &backup); err != nil {
-		t.Fatal(err)
-	}
-	if again.Epoch() == epoch || again.Epoch() == "" {
-		t.Fatalf("epoch %q after a restore", again.Epoch())
-	}
 }

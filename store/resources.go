@@ -175,10 +175,10 @@ func (s *Store) ResourceNames(ctx context.Context, ids []int64) (map[int64]strin
 	return out, err
 }
 
-// LiveResources lists every live contact with its resource name and
-// revision, in id order: what a CardDAV PROPFIND of the collection shows.
-// Names come from memory and the resource buckets; no contact is read.
-func (s *Store) LiveResources(ctx context.Context) ([]Resource, error) {
+// LiveRevisions lists every live contact's id and revision, in id order,
+// from memory (Name is empty): with a cache of names, what a listing
+// needs.
+func (s *Store) LiveRevisions() []Resource {
 	s.idx.mu.RLock()
 	out := make([]Resource, 0, len(s.idx.recs))
 	for id, r := range s.idx.recs {
@@ -188,6 +188,14 @@ func (s *Store) LiveResources(ctx context.Context) ([]Resource, error) {
 	}
 	s.idx.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Resource) int { return cmpInt64(a.ID, b.ID) })
+	return out
+}
+
+// LiveResources lists every live contact with its resource name and
+// revision, in id order: what a CardDAV PROPFIND of the collection shows.
+// Names come from memory and the resource buckets; no contact is read.
+func (s *Store) LiveResources(ctx context.Context) ([]Resource, error) {
+	out := s.LiveRevisions()
 	err := s.view(func(tx *bolt.Tx) error {
 		resIDs := tx.Bucket(bucketResIDs)
 		uids := make(map[int64]string)
@@ -543,4 +551,19 @@ func (w *writer) groupNamed(name string) (int64, error) {
 		return 0, err
 	}
 	return g.ID, nil
+}
+
+// ChangeAt returns the change-log entry of revision rev (not collapsed
+// with later ones, unlike ChangesSince), or ErrNotFound.
+func (s *Store) ChangeAt(ctx context.Context, rev uint64) (Change, error) {
+	var ch Change
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketChanges).Get(itob(int64(rev)))
+		if len(v) != 10 {
+			return fmt.Errorf("change-log revision %d: %w", rev, ErrNotFound)
+		}
+		ch = Change{Revision: rev, Kind: EntityKind(v[0]), ID: btoi(v[1:9]), Deleted: v[9] == 1}
+		return nil
+	})
+	return ch, err
 }

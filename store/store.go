@@ -33,7 +33,7 @@ var (
 
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
 		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketSMS, bucketAPIKeys, bucketKeyHashes,
-		bucketResNames, bucketResIDs,
+		bucketResNames, bucketResIDs, bucketGroupResNames, bucketGroupResIDs,
 		bucketSyncAccounts, bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs}
 
 	keySchema   = []byte("schema")
@@ -74,7 +74,6 @@ type Store struct {
 
 	idx      *index
 	revision atomic.Uint64
-	epoch    atomic.Value // string: see Epoch
 
 	subMu   sync.Mutex
 	subs    map[int]chan Event
@@ -110,12 +109,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	epoch, err := ensureEpoch(db, false)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	s.epoch.Store(epoch)
 	s.db = db
 	if err := s.loadFrom(db); errors.Is(err, errRecordFormat) {
 		// Written by another version: derive the records again.

@@ -44,7 +44,7 @@ func WithServer(s PhoneServer) Option {
 // password, and the LAN switch.
 type connectDialog struct {
 	url, user, password, status *widget.Label
-	lan                         *widget.Check
+	lan, groupCards             *widget.Check
 	newPassword                 *widget.Button
 	busy                        bool
 }
@@ -63,6 +63,14 @@ func (w *Window) showConnect() {
 	}
 	c.status.Wrapping = fyne.TextWrapWord
 	c.lan = widget.NewCheck("Let phones and other computers on this network connect", func(on bool) { w.setLAN(c, on) })
+	c.groupCards = widget.NewCheck("Show groups as group cards (iPhone, iPad and Mac show no categories)", func(on bool) {
+		if w.svc.Settings().Server.GroupCards == on {
+			return
+		}
+		if err := w.svc.SetServerSettings(func(s *app.ServerSettings) { s.GroupCards = on }); err != nil {
+			w.fail("Changing the group cards setting", err)
+		}
+	})
 	c.newPassword = widget.NewButton("New password", func() {
 		w.confirm("Make a new password?", "Phones and mail apps set up with the old one stop syncing until you type the new one.", "New password", func() {
 			background(w, func(context.Context) (string, error) { return w.svc.ResetCardDAVPassword() },
@@ -82,7 +90,7 @@ func (w *Window) showConnect() {
 	help := widget.NewLabel("In iOS: Settings, Contacts, Accounts, Add Account, Other, Add CardDAV Account. " +
 		"On Android: DAVx5, Login with URL and user name. In Thunderbird: Address Book, New, CardDAV Address Book.")
 	help.Wrapping = fyne.TextWrapWord
-	content := container.NewVBox(form, c.lan, c.status, widget.NewSeparator(), help)
+	content := container.NewVBox(form, c.lan, c.groupCards, c.status, widget.NewSeparator(), help)
 	w.connect = c
 	w.refreshConnect(c)
 	d := dialog.NewCustom("Connect a phone", "Close", content, w.win)
@@ -96,6 +104,7 @@ func (w *Window) showConnect() {
 func (w *Window) refreshConnect(c *connectDialog) {
 	st := w.svc.Settings().Server
 	c.lan.SetChecked(st.LAN)
+	c.groupCards.SetChecked(st.GroupCards)
 	cred, err := w.svc.CardDAVCredentials()
 	if err != nil {
 		c.status.SetText("The credentials cannot be read: " + err.Error())

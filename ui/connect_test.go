@@ -54,6 +54,10 @@ func TestConnectDialogShowsCredentialsAndTogglesLAN(t *testing.T) {
 	if !h.svc.Settings().Server.LAN || srv.restarts != 1 || c.url.Text != "http://192.168.1.20:8765/" {
 		t.Fatalf("after LAN on: lan=%v restarts=%d url=%q", h.svc.Settings().Server.LAN, srv.restarts, c.url.Text)
 	}
+	c.groupCards.SetChecked(true)
+	if !h.svc.Settings().Server.GroupCards {
+		t.Fatal("the group cards switch did not save")
+	}
 	// A new password replaces the one shown (the confirm answers yes).
 	c.newPassword.OnTapped()
 	h.waitFor("the new password", func() bool { return c.password.Text != cred.Password })

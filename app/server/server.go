@@ -4,9 +4,10 @@
 // without a window.
 //
 // It listens on 127.0.0.1 at the port of the settings (8765 by default),
-// on every interface only when the person turned LAN access on, and
-// always asks for the CardDAV password. With TLS on it serves HTTPS with
-// the certificate of the settings, or one the app generates.
+// on every interface only when the person turned LAN access on; the
+// address book always asks for the CardDAV password (the API checks its
+// own keys). With TLS on it serves HTTPS with the certificate of the
+// settings, or one the app generates.
 package server
 
 import (
@@ -120,6 +121,11 @@ func (s *Server) Start(ctx context.Context) error {
 }
 
 func (s *Server) start() error {
+	// A fresh data directory gets its generated password now: the server
+	// is never open without one.
+	if _, err := s.svc.CardDAVCredentials(); err != nil {
+		return err
+	}
 	st := s.svc.Settings().Server
 	addr := s.opts.Listen
 	if addr == "" {

@@ -58,6 +58,9 @@ func TestServeCardDAVAndAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	if _, err := os.Stat(filepath.Join(svc.DataDir(), app.CredentialsFileName)); err != nil {
+		t.Fatalf("the server started without a password: %v", err)
+	}
 	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:") || srv.Err() != nil {
 		t.Fatalf("URL %q err %v", srv.URL(), srv.Err())
 	}

@@ -113,6 +113,7 @@ func benchCardDAV(b *testing.B, n int) {
 				b.Fatalf("synced %d cards, want %d", got, n)
 			}
 		}
+		b.ReportMetric(float64(be.e.h.book.cache.size())/1e6, "cache-MB")
 	})
 	b.Run("FullSyncCold", func(b *testing.B) {
 		for b.Loop() {

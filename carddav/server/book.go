@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ type Book struct {
 	svc   *app.Service
 	cache *cardCache
 	trk   tracker
+	ep    epochState // epoch.go
 }
 
 // NewBook returns the address book of svc; cacheBytes bounds the memory
@@ -28,12 +30,16 @@ func NewBook(svc *app.Service, cacheBytes int64) *Book {
 	if cacheBytes <= 0 {
 		cacheBytes = DefaultCacheBytes
 	}
-	return &Book{svc: svc, cache: newCardCache(cacheBytes), trk: tracker{svc: svc}}
+	b := &Book{svc: svc, cache: newCardCache(cacheBytes), trk: tracker{svc: svc}}
+	b.watchResets()
+	return b
 }
 
-// DefaultCacheBytes bounds the encoded-card cache: about 150,000 cards in
-// both versions.
-const DefaultCacheBytes = 192 << 20
+// DefaultCacheBytes bounds the encoded-card cache. A generated card takes
+// about 1.2 KB in both versions (117 MB for 100,000 cards, the cache-MB
+// figure of the benchmarks); cards with photos are larger, and past the
+// bound a quarter of the cache is dropped at random.
+const DefaultCacheBytes = 256 << 20
 
 // Card is one contact as served: its bytes in vCard 3.0 and 4.0 and the
 // strong ETag of both. One ETag covers the two versions: clients compare
@@ -49,6 +55,10 @@ type Card struct {
 	Modified  time.Time
 	V3, V4    []byte
 	epoch     uint64
+	// Group cards: Group is the group's id (ID is then -Group, to share
+	// the cache), members the revision of its last membership change.
+	Group   int64
+	members uint64
 }
 
 // Bytes returns the card in version "3.0" or "4.0".
@@ -91,6 +101,9 @@ func (b *Book) Lookup(ctx context.Context, name string) (*Card, error) {
 		return nil, err
 	}
 	id, err := b.svc.CardID(ctx, name)
+	if errors.Is(err, app.ErrNotFound) {
+		return b.lookupGroup(ctx, name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +125,48 @@ func (b *Book) Lookup(ctx context.Context, name string) (*Card, error) {
 	}
 	b.cache.put(c)
 	return c, nil
+}
+
+// lookupGroup returns the group card named name, when it is served.
+func (b *Book) lookupGroup(ctx context.Context, name string) (*Card, error) {
+	gr, err := b.svc.GroupCardByName(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !gr.Named && !b.svc.Settings().Server.GroupCards {
+		return nil, fmt.Errorf("group card %q is not served: %w", name, app.ErrNotFound)
+	}
+	return b.groupCard(ctx, gr)
+}
+
+// groupCard returns the card of a served group, from the cache or
+// encoded.
+func (b *Book) groupCard(ctx context.Context, gr app.GroupResource) (*Card, error) {
+	members := b.trk.groupChangedAt(gr.ID)
+	if c := b.cache.get(-gr.ID); c != nil && c.Revision == gr.Revision && c.members == members && c.Name == gr.Name {
+		return c, nil
+	}
+	v3, err := b.svc.EncodeGroupCard(ctx, gr, "3.0")
+	if err != nil {
+		return nil, err
+	}
+	v4, err := b.svc.EncodeGroupCard(ctx, gr, "4.0")
+	if err != nil {
+		return nil, err
+	}
+	g, err := b.svc.Group(ctx, gr.ID)
+	if err != nil {
+		return nil, err
+	}
+	c := &Card{Name: gr.Name, ID: -gr.ID, Group: gr.ID, Revision: gr.Revision, members: members,
+		ETag: etagOf(v3, v4), Modified: g.UpdatedAt, V3: v3, V4: v4}
+	b.cache.put(c)
+	return c, nil
+}
+
+// servedGroups lists the groups served as cards.
+func (b *Book) servedGroups(ctx context.Context) ([]app.GroupResource, error) {
+	return b.svc.GroupCards(ctx, b.svc.Settings().Server.GroupCards)
 }
 
 // cards returns the cards of resources (all live), in order, from the
@@ -144,17 +199,31 @@ func (b *Book) cards(ctx context.Context, res []app.Resource, epoch uint64) ([]*
 		for _, h := range hs {
 			byID[h.ID] = h
 		}
-		for _, i := range idx {
-			h := byID[res[i].ID]
-			if h == nil || h.DeletedAt != nil {
-				continue // deleted meanwhile: left nil
-			}
-			c, err := b.build(ctx, h, res[i].Name, epoch)
-			if err != nil {
-				return nil, err
-			}
-			b.cache.put(c)
-			out[i] = c
+		// Encode on every core.
+		workers := max(1, min(runtime.GOMAXPROCS(0), len(idx)/32))
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for j := w; j < len(idx); j += workers {
+					i := idx[j]
+					h := byID[res[i].ID]
+					if h == nil || h.DeletedAt != nil {
+						continue // deleted meanwhile: left nil
+					}
+					c, err := b.build(ctx, h, res[i].Name, epoch)
+					if err != nil {
+						errs[w] = err
+						return
+					}
+					b.cache.put(c)
+					out[i] = c
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -167,7 +236,7 @@ func (b *Book) List(ctx context.Context) ([]*Card, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := b.svc.CardResources(ctx)
+	res, err := b.named(ctx, b.svc.CardRevisions())
 	if err != nil {
 		return nil, 0, err
 	}
@@ -175,7 +244,58 @@ func (b *Book) List(ctx context.Context) ([]*Card, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	groups, err := b.servedGroups(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, gr := range groups {
+		c, err := b.groupCard(ctx, gr)
+		if err != nil {
+			return nil, 0, err
+		}
+		cards = append(cards, c)
+	}
 	return slices.DeleteFunc(cards, func(c *Card) bool { return c == nil }), st.bookRev, nil
+}
+
+// named fills in the resource names of res from the tracker's name
+// cache, reading only the names it does not have yet.
+func (b *Book) named(ctx context.Context, res []app.Resource) ([]app.Resource, error) {
+	var missing []int64
+	b.trk.mu.Lock()
+	for i := range res {
+		if n, ok := b.trk.names[res[i].ID]; ok {
+			res[i].Name = n
+		} else {
+			missing = append(missing, res[i].ID)
+		}
+	}
+	b.trk.mu.Unlock()
+	if len(missing) == 0 {
+		return res, nil
+	}
+	names, err := b.svc.CardNames(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	b.trk.mu.Lock()
+	if b.trk.names == nil {
+		b.trk.names = make(map[int64]string, len(res))
+	}
+	for id, n := range names {
+		b.trk.names[id] = n
+	}
+	b.trk.mu.Unlock()
+	out := res[:0]
+	for _, r := range res {
+		if r.Name == "" {
+			r.Name = names[r.ID]
+		}
+		if r.Name != "" { // gone meanwhile
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // Token is the sync token (and CTag) of the book now: the revision of the
@@ -205,14 +325,15 @@ type Changes struct {
 func (b *Book) ChangesSince(ctx context.Context, token uint64, limit int) (*Changes, error) {
 	// The token is the last revision reported (nothing after it changed a
 	// card), or the one asked from when nothing changed: it does not move.
-	st, err := b.trk.state(ctx)
-	if err != nil {
-		return nil, err
-	}
-	log, _, err := b.svc.ChangesSince(ctx, token)
+	log, current, err := b.svc.ChangesSince(ctx, token)
 	if errors.Is(err, app.ErrUnknownRevision) {
 		return nil, ErrInvalidToken
 	}
+	if err != nil {
+		return nil, err
+	}
+	// The tracker, read after the log, has seen at least what it holds.
+	st, err := b.trk.state(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -281,6 +402,9 @@ func (b *Book) ChangesSince(ctx context.Context, token uint64, limit int) (*Chan
 	if err != nil {
 		return nil, err
 	}
+	if err := b.groupChanges(ctx, log, token, current, out); err != nil {
+		return nil, err
+	}
 	var live []app.Resource
 	for _, h := range hits {
 		name, ok := names[h.id]
@@ -308,6 +432,55 @@ func (b *Book) ChangesSince(ctx context.Context, token uint64, limit int) (*Chan
 	return out, nil
 }
 
+// groupChanges adds to out the served group cards changed after token
+// and up to current, the revision the log was read to (up to out.Token
+// when the list was cut), and those deleted.
+func (b *Book) groupChanges(ctx context.Context, log []app.Change, token, current uint64, out *Changes) error {
+	groups, err := b.servedGroups(ctx)
+	if err != nil {
+		return err
+	}
+	served := make(map[int64]bool, len(groups))
+	for _, gr := range groups {
+		served[gr.ID] = true
+		at := b.trk.groupChangedAt(gr.ID)
+		if at <= token || at > current || (out.Truncated && at > out.Token) {
+			continue // unchanged, or for the next sync
+		}
+		c, err := b.groupCard(ctx, gr)
+		if err != nil {
+			return err
+		}
+		out.Changed = append(out.Changed, c)
+		if !out.Truncated {
+			out.Token = max(out.Token, at)
+		}
+	}
+	var gone []int64
+	for _, ch := range log {
+		if ch.Kind == app.KindGroup && !served[ch.ID] && (!out.Truncated || ch.Revision <= out.Token) {
+			gone = append(gone, ch.ID)
+			if !out.Truncated {
+				out.Token = max(out.Token, ch.Revision)
+			}
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	names, err := b.svc.GroupCardNames(ctx, gone)
+	if err != nil {
+		return err
+	}
+	for _, id := range gone {
+		if _, err := b.svc.Group(ctx, id); err == nil {
+			continue // a group that is not a card
+		}
+		out.Removed = append(out.Removed, names[id])
+	}
+	return nil
+}
+
 func cmpU64(a, b uint64) int {
 	switch {
 	case a < b:
@@ -333,9 +506,22 @@ func (b *Book) Put(ctx context.Context, name string, body []byte, opts app.PutCa
 	return b.svc.PutCard(ctx, name, body, opts)
 }
 
+// PutGroup stores a group card body under name; see
+// app.Service.PutGroupCard.
+func (b *Book) PutGroup(ctx context.Context, name string, body []byte, opts app.PutGroupCardOptions) (*app.Group, bool, error) {
+	return b.svc.PutGroupCard(ctx, name, body, opts)
+}
+
 // Delete moves the card's contact to the trash (restorable in the app).
 // storeETag, when not empty, must still be the contact's store etag.
 func (b *Book) Delete(ctx context.Context, c *Card, storeETag string) error {
+	if c.Group != 0 {
+		if err := b.svc.DeleteGroup(ctx, c.Group); err != nil {
+			return fmt.Errorf("carddav: deleting group card %q: %w", c.Name, err)
+		}
+		b.cache.drop(c.ID)
+		return nil
+	}
 	if err := b.svc.TrashHuman(ctx, c.ID, storeETag); err != nil {
 		return fmt.Errorf("carddav: deleting %q: %w", c.Name, err)
 	}
@@ -357,6 +543,44 @@ type tracker struct {
 	svc *app.Service
 	mu  sync.Mutex
 	st  trackState
+	// names caches resource names by contact id; a contact's name
+	// changes only with a change of the contact, which drops it here.
+	names map[int64]string
+	// memberships is the groups of each contact in one, as last seen;
+	// groupChanged the revision at which each group's member list (or
+	// the group) last changed; groupBase the revision of the first look,
+	// before which nothing is known.
+	memberships  map[int64][]int64
+	groupChanged map[int64]uint64
+	groupBase    uint64
+}
+
+// groupChangedAt is the revision of the last change of a group card.
+func (t *tracker) groupChangedAt(id int64) uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return max(t.groupChanged[id], t.groupBase)
+}
+
+// membershipChanged notes the groups contact id joined or left.
+func (t *tracker) membershipChanged(id int64, rev uint64) {
+	old := t.memberships[id]
+	cur := t.svc.HumanGroups(id)
+	for _, g := range old {
+		if !slices.Contains(cur, g) {
+			t.groupChanged[g] = max(t.groupChanged[g], rev)
+		}
+	}
+	for _, g := range cur {
+		if !slices.Contains(old, g) {
+			t.groupChanged[g] = max(t.groupChanged[g], rev)
+		}
+	}
+	if len(cur) == 0 {
+		delete(t.memberships, id)
+	} else {
+		t.memberships[id] = cur
+	}
 }
 
 type trackState struct {
@@ -375,33 +599,56 @@ func (t *tracker) state(ctx context.Context) (trackState, error) {
 	if errors.Is(err, app.ErrUnknownRevision) {
 		// The store went back (a restored backup): start over.
 		t.st = trackState{}
+		t.names = nil
+		t.memberships = nil
 		changes, current, err = t.svc.ChangesSince(ctx, 0)
 	}
 	if err != nil {
 		return t.st, err
 	}
 	st := t.st
+	first := t.memberships == nil
+	if first {
+		t.memberships = t.svc.GroupMemberships()
+		t.groupChanged = make(map[int64]uint64)
+	}
+	// Contacts and groups first: a company change counts only when it is
+	// newer than every card change and has members, which costs a query,
+	// so ask only then (one pass from the newest would do the same).
+	var companies []app.Change
 	for _, ch := range changes {
 		switch ch.Kind {
 		case app.KindHuman:
 			st.bookRev = max(st.bookRev, ch.Revision)
-		case app.KindCompany, app.KindGroup:
+			delete(t.names, ch.ID)
+			if !first {
+				t.membershipChanged(ch.ID, ch.Revision)
+			}
+		case app.KindGroup:
+			// The group card changed: a group counts even without members.
 			st.epoch = max(st.epoch, ch.Revision)
-			if ch.Revision <= st.bookRev {
-				continue
-			}
-			q := app.Query{CompanyID: ch.ID}
-			if ch.Kind == app.KindGroup {
-				q = app.Query{GroupID: ch.ID}
-			}
-			ids, err := t.svc.HumanIDs(ctx, q)
-			if err != nil {
-				return t.st, err
-			}
-			if len(ids) > 0 {
-				st.bookRev = max(st.bookRev, ch.Revision)
-			}
+			st.bookRev = max(st.bookRev, ch.Revision)
+			t.groupChanged[ch.ID] = max(t.groupChanged[ch.ID], ch.Revision)
+		case app.KindCompany:
+			st.epoch = max(st.epoch, ch.Revision)
+			companies = append(companies, ch)
 		}
+	}
+	for i := len(companies) - 1; i >= 0; i-- {
+		ch := companies[i]
+		if ch.Revision <= st.bookRev {
+			break // older ones are older still
+		}
+		ids, err := t.svc.HumanIDs(ctx, app.Query{CompanyID: ch.ID})
+		if err != nil {
+			return t.st, err
+		}
+		if len(ids) > 0 {
+			st.bookRev = ch.Revision
+		}
+	}
+	if first {
+		t.groupBase = st.bookRev
 	}
 	st.checked = current
 	t.st = st
@@ -449,6 +696,20 @@ func (c *cardCache) put(card *Card) {
 			c.bytes -= v.size()
 		}
 	}
+}
+
+// clear empties the cache.
+func (c *cardCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m, c.bytes = make(map[int64]*Card), 0
+}
+
+// size is the bytes the cache holds.
+func (c *cardCache) size() int64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.bytes
 }
 
 func (c *cardCache) drop(id int64) {

@@ -21,6 +21,13 @@
 // uses go-webdav for what it does well: the addressbook-query filter
 // matcher (carddav.Match), and its client in the tests.
 //
+// Groups are one model (store groups, membership on the contacts) seen
+// three ways: CATEGORIES on each card, and group cards (Apple's
+// X-ADDRESSBOOKSERVER-KIND:group with -MEMBER in 3.0, KIND:group with
+// MEMBER in 4.0) for the groups a client created as cards, or for every
+// group when the setting asks. A group card changes when its group does
+// or when a contact joins or leaves it; the tracker notes both.
+//
 // Book is the logic (served bytes cached by contact revision, strong
 // ETags from those bytes, the sync token, changes since a token); Handler
 // translates HTTP into Book and app.Service calls. Cards are stored

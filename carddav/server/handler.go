@@ -32,9 +32,6 @@ const (
 // the store's limit, base64-encoded, plus the text.
 const DefaultMaxResourceSize = 14 << 20
 
-// tokenPrefix makes sync tokens URIs (RFC 6578 §3.2).
-const tokenPrefix = "https://github.com/humans-contacts/humans/sync/"
-
 // Options configure a Handler.
 type Options struct {
 	Logger *slog.Logger
@@ -254,7 +251,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, k kind, name strin
 	if err != nil {
 		return err
 	}
-	if im := r.Header.Get("If-Match"); im != "" && !etagMatches(im, c.ETag) {
+	if im := r.Header.Get("If-Match"); im != "" && !ifMatches(im, c.ETag) {
 		return app.ErrConflict
 	}
 	w.Header().Set("ETag", c.ETag)
@@ -275,13 +272,24 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, k kind, name strin
 	return nil
 }
 
-// etagMatches reports whether an If-Match / If-None-Match header matches
-// etag ("*" matches any). Weak tags (W/"x") are compared weakly, as
-// If-None-Match allows.
+// etagMatches reports whether an If-None-Match header matches etag ("*"
+// matches any): the weak comparison RFC 9110 §13.1.2 asks for.
 func etagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
 		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// ifMatches reports whether an If-Match header matches etag: the strong
+// comparison RFC 9110 §13.1.1 asks for, so a weak tag never matches.
+func ifMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || t == etag {
 			return true
 		}
 	}
@@ -330,7 +338,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, k kind, name strin
 	}
 	opts := app.PutCardOptions{}
 	if im := r.Header.Get("If-Match"); im != "" {
-		if cur == nil || !etagMatches(im, cur.ETag) {
+		if cur == nil || !ifMatches(im, cur.ETag) {
 			http.Error(w, "precondition failed: the card changed since you read it (If-Match)", http.StatusPreconditionFailed)
 			return nil
 		}
@@ -345,16 +353,61 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, k kind, name strin
 			opts.MustNotExist = true
 		}
 	}
-	stored, created, err := h.book.Put(ctx, name, body, opts)
+	var id int64
+	var updated time.Time
+	var created bool
+	if app.IsGroupCardBody(body) {
+		if cur != nil && cur.Group == 0 {
+			http.Error(w, "a group card cannot replace the contact at this address", http.StatusConflict)
+			return nil
+		}
+		gopts := app.PutGroupCardOptions{MustNotExist: opts.MustNotExist}
+		if opts.IfMatch != "" {
+			gopts.IfMatchRevision = cur.Revision
+		}
+		var g *app.Group
+		g, created, err = h.book.PutGroup(ctx, name, body, gopts)
+		if err == nil {
+			id, updated = -g.ID, g.UpdatedAt
+		}
+	} else {
+		if cur != nil && cur.Group != 0 {
+			http.Error(w, "a contact card cannot replace the group card at this address", http.StatusConflict)
+			return nil
+		}
+		var stored *app.Human
+		stored, created, err = h.book.Put(ctx, name, body, opts)
+		if err == nil {
+			id, updated = stored.ID, stored.UpdatedAt
+		}
+	}
+	if err != nil {
+		return h.putFailed(w, err)
+	}
+	// An ETag only when the bytes served equal the ones sent (RFC 9110
+	// §9.3.4, which CardDAV clients follow): else the client must read
+	// the card back.
+	if c, err := h.book.Lookup(ctx, name); err == nil && c.ID == id &&
+		(bytes.Equal(c.V3, body) || bytes.Equal(c.V4, body)) {
+		w.Header().Set("ETag", c.ETag)
+	}
+	w.Header().Set("Last-Modified", updated.UTC().Format(http.TimeFormat))
+	if created {
+		w.Header().Set("Location", cardHref(name))
+		w.WriteHeader(http.StatusCreated)
+	} else {
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
+
+// putFailed answers a PUT the app refused.
+func (h *Handler) putFailed(w http.ResponseWriter, err error) error {
 	var ce *app.CardError
 	var uc *app.UIDConflictError
 	switch {
 	case errors.As(err, &ce):
 		davError(w, http.StatusBadRequest, xml.Name{Space: nsCardDAV, Local: "valid-address-data"}, ce.Error())
-		return nil
-	case errors.Is(err, app.ErrGroupCard):
-		davError(w, http.StatusForbidden, xml.Name{Space: nsCardDAV, Local: "valid-address-data"},
-			"group cards are not stored: this server keeps groups as CATEGORIES on each contact")
 		return nil
 	case errors.As(err, &uc):
 		var b bytes.Buffer
@@ -371,24 +424,8 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, k kind, name strin
 	case errors.Is(err, app.ErrConflict):
 		http.Error(w, "precondition failed: the card changed meanwhile", http.StatusPreconditionFailed)
 		return nil
-	case err != nil:
-		return err
 	}
-	// An ETag only when the bytes served equal the ones sent (RFC 4791
-	// §5.3.4 reasoning, which CardDAV clients follow): else the client
-	// must read the card back.
-	if c, err := h.book.Lookup(ctx, name); err == nil && c.ID == stored.ID &&
-		(bytes.Equal(c.V3, body) || bytes.Equal(c.V4, body)) {
-		w.Header().Set("ETag", c.ETag)
-	}
-	w.Header().Set("Last-Modified", stored.UpdatedAt.UTC().Format(http.TimeFormat))
-	if created {
-		w.Header().Set("Location", cardHref(name))
-		w.WriteHeader(http.StatusCreated)
-	} else {
-		w.WriteHeader(http.StatusNoContent)
-	}
-	return nil
+	return err
 }
 
 // ----- DELETE -----
@@ -404,7 +441,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, k kind, name st
 	}
 	storeETag := ""
 	if im := r.Header.Get("If-Match"); im != "" {
-		if !etagMatches(im, c.ETag) {
+		if !ifMatches(im, c.ETag) {
 			http.Error(w, "precondition failed: the card changed since you read it (If-Match)", http.StatusPreconditionFailed)
 			return nil
 		}
@@ -417,595 +454,19 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, k kind, name st
 	return nil
 }
 
-// ----- PROPFIND -----
+// warmDelay is how long after a start Warm waits before encoding.
+const warmDelay = 2 * time.Second
 
-var (
-	pResourceType      = xml.Name{Space: nsDAV, Local: "resourcetype"}
-	pDisplayName       = xml.Name{Space: nsDAV, Local: "displayname"}
-	pPrincipal         = xml.Name{Space: nsDAV, Local: "current-user-principal"}
-	pPrincipalURL      = xml.Name{Space: nsDAV, Local: "principal-URL"}
-	pPrincipalColl     = xml.Name{Space: nsDAV, Local: "principal-collection-set"}
-	pOwner             = xml.Name{Space: nsDAV, Local: "owner"}
-	pPrivileges        = xml.Name{Space: nsDAV, Local: "current-user-privilege-set"}
-	pReports           = xml.Name{Space: nsDAV, Local: "supported-report-set"}
-	pSyncToken         = xml.Name{Space: nsDAV, Local: "sync-token"}
-	pGetETag           = xml.Name{Space: nsDAV, Local: "getetag"}
-	pContentType       = xml.Name{Space: nsDAV, Local: "getcontenttype"}
-	pContentLength     = xml.Name{Space: nsDAV, Local: "getcontentlength"}
-	pLastModified      = xml.Name{Space: nsDAV, Local: "getlastmodified"}
-	pCTag              = xml.Name{Space: nsCS, Local: "getctag"}
-	pMeCard            = xml.Name{Space: nsCS, Local: "me-card"}
-	pHomeSet           = xml.Name{Space: nsCardDAV, Local: "addressbook-home-set"}
-	pAddressData       = xml.Name{Space: nsCardDAV, Local: "address-data"}
-	pSupportedData     = xml.Name{Space: nsCardDAV, Local: "supported-address-data"}
-	pMaxResourceSize   = xml.Name{Space: nsCardDAV, Local: "max-resource-size"}
-	pBookDescription   = xml.Name{Space: nsCardDAV, Local: "addressbook-description"}
-	pSupportedCollSet  = xml.Name{Space: nsDAV, Local: "supported-collation-set"}
-	pCollationSetCard  = xml.Name{Space: nsCardDAV, Local: "supported-collation-set"}
-	pQuotaAvailable    = xml.Name{Space: nsDAV, Local: "quota-available-bytes"}
-	allPropsCollection = []xml.Name{pResourceType, pDisplayName, pPrincipal, pSyncToken, pCTag, pReports, pSupportedData}
-	allPropsCard       = []xml.Name{pResourceType, pGetETag, pContentType, pContentLength, pLastModified}
-)
-
-const readPrivileges = "<d:privilege><d:read/></d:privilege><d:privilege><d:read-current-user-privilege-set/></d:privilege>"
-
-const allPrivileges = readPrivileges + "<d:privilege><d:write/></d:privilege><d:privilege><d:write-content/></d:privilege>" +
-	"<d:privilege><d:write-properties/></d:privilege><d:privilege><d:bind/></d:privilege><d:privilege><d:unbind/></d:privilege>"
-
-const reportSet = "<d:supported-report><d:report><card:addressbook-multiget/></d:report></d:supported-report>" +
-	"<d:supported-report><d:report><card:addressbook-query/></d:report></d:supported-report>" +
-	"<d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report>"
-
-// bookState is what the properties of a request share, read once.
-type bookState struct {
-	token    string
-	settings app.ServerSettings
-}
-
-func (h *Handler) state(ctx context.Context) (*bookState, error) {
-	tok, err := h.book.Token(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &bookState{token: tokenPrefix + strconv.FormatUint(tok, 10), settings: h.svc.Settings().Server}, nil
-}
-
-// collectionProp returns a property of a collection, ok false when it has
-// none of that name.
-func (h *Handler) collectionProp(k kind, n xml.Name, st *bookState) (prop, bool) {
-	p := prop{name: n}
-	switch n {
-	case pResourceType:
-		switch k {
-		case kindPrincipal:
-			p.inner = "<d:collection/><d:principal/>"
-		case kindBook:
-			p.inner = "<d:collection/><card:addressbook/>"
-		default:
-			p.inner = "<d:collection/>"
-		}
-	case pPrincipal:
-		p.inner = hrefXML(PrincipalPath)
-	case pDisplayName:
-		switch k {
-		case kindBook:
-			p.inner = escaped(st.settings.DisplayBookName())
-		case kindPrincipal:
-			p.inner = "Humans"
-		default:
-			return p, false
-		}
-	case pPrivileges:
-		if k == kindBook {
-			p.inner = allPrivileges
-		} else if k == kindHome {
-			p.inner = readPrivileges + "<d:privilege><d:write-properties/></d:privilege>"
-		} else {
-			p.inner = readPrivileges
-		}
-	case pHomeSet:
-		if k == kindBook {
-			return p, false
-		}
-		p.inner = hrefXML(HomePath)
-	case pPrincipalURL, pOwner:
-		if k == kindRoot {
-			return p, false
-		}
-		p.inner = hrefXML(PrincipalPath)
-	case pPrincipalColl:
-		p.inner = hrefXML(PrincipalPath)
-	case pReports:
-		if k != kindBook {
-			p.inner = ""
-			return p, k == kindHome
-		}
-		p.inner = reportSet
-	case pSyncToken, pCTag:
-		if k != kindBook {
-			return p, false
-		}
-		p.inner = escaped(st.token)
-	case pSupportedData:
-		if k != kindBook {
-			return p, false
-		}
-		p.inner = `<card:address-data-type content-type="text/vcard" version="3.0"/><card:address-data-type content-type="text/vcard" version="4.0"/>`
-	case pMaxResourceSize:
-		if k != kindBook {
-			return p, false
-		}
-		p.inner = strconv.FormatInt(h.maxSize, 10)
-	case pMeCard:
-		if k != kindHome || st.settings.MeCard == "" {
-			return p, false
-		}
-		p.inner = hrefXML(cardHref(st.settings.MeCard))
-	case pCollationSetCard:
-		if k != kindBook {
-			return p, false
-		}
-		p.inner = "<card:supported-collation>i;ascii-casemap</card:supported-collation><card:supported-collation>i;unicode-casemap</card:supported-collation><card:supported-collation>i;octet</card:supported-collation>"
-	default:
-		return p, false
-	}
-	return p, true
-}
-
-// cardProp returns a property of a card; version is the address-data
-// version asked for.
-func cardProp(c *Card, el anyElem, version string) (prop, bool) {
-	p := prop{name: el.XMLName}
-	switch el.XMLName {
-	case pResourceType:
-	case pGetETag:
-		p.inner = escaped(c.ETag)
-	case pContentType:
-		p.inner = "text/vcard; charset=utf-8"
-	case pContentLength:
-		p.inner = strconv.Itoa(len(c.V3))
-	case pLastModified:
-		p.inner = c.Modified.UTC().Format(http.TimeFormat)
-	case pPrivileges:
-		p.inner = allPrivileges
-	case pPrincipal:
-		p.inner = hrefXML(PrincipalPath)
-	case pAddressData:
-		if version == "" {
-			return p, false // only in REPORT
-		}
-		p.raw = c.Bytes(version)
-	default:
-		return p, false
-	}
-	return p, true
-}
-
-// requested lists the properties a PROPFIND or REPORT asks for; nil with
-// all true for allprop (or an empty body).
-func requested(pl *propList, allProp, propName bool) (els []anyElem, all bool) {
-	if pl == nil || allProp || propName {
-		return nil, true
-	}
-	return pl.Props, false
-}
-
-func namesOf(els []anyElem) []xml.Name {
-	out := make([]xml.Name, len(els))
-	for i, e := range els {
-		out[i] = e.XMLName
-	}
-	return out
-}
-
-func elems(names []xml.Name) []anyElem {
-	out := make([]anyElem, len(names))
-	for i, n := range names {
-		out[i] = anyElem{XMLName: n}
-	}
-	return out
-}
-
-func depthOf(r *http.Request) (int, error) {
-	switch strings.TrimSpace(r.Header.Get("Depth")) {
-	case "0":
-		return 0, nil
-	case "1":
-		return 1, nil
-	case "", "infinity":
-		return 2, nil
-	}
-	return 0, badRequestf("Depth must be 0, 1 or infinity")
-}
-
-func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, k kind, name string) error {
-	depth, err := depthOf(r)
-	if err != nil {
-		return err
-	}
-	var req propfindReq
-	switch err := decodeXML(r, &req); {
-	case err == io.EOF:
-		req.AllProp = &struct{}{}
-	case err != nil:
-		if errors.Is(err, errBodyTooLarge) {
-			return err
-		}
-		return badRequestf("PROPFIND body: %v", err)
-	case req.XMLName != xml.Name{Space: nsDAV, Local: "propfind"}:
-		return badRequestf("PROPFIND body must be a DAV:propfind element, not %s", req.XMLName.Local)
-	}
-	els, all := requested(req.Prop, req.AllProp != nil, req.PropName != nil)
-	onlyNames := req.PropName != nil
-	ctx := r.Context()
-	st, err := h.state(ctx)
-	if err != nil {
-		return err
-	}
-	m := newMS()
-	coll := func(k kind, href string) {
-		want := els
-		if all {
-			want = elems(allPropsCollection)
-		}
-		var found []prop
-		var missing []xml.Name
-		for _, e := range want {
-			p, ok := h.collectionProp(k, e.XMLName, st)
-			switch {
-			case ok && onlyNames:
-				found = append(found, prop{name: p.name})
-			case ok:
-				found = append(found, p)
-			case !all:
-				missing = append(missing, e.XMLName)
-			}
-		}
-		m.response(href, found, missing)
-	}
-	cardResp := func(c *Card) {
-		want := els
-		if all {
-			want = elems(allPropsCard)
-		}
-		var found []prop
-		var missing []xml.Name
-		for _, e := range want {
-			p, ok := cardProp(c, e, "")
-			switch {
-			case ok && onlyNames:
-				found = append(found, prop{name: p.name})
-			case ok:
-				found = append(found, p)
-			case !all:
-				missing = append(missing, e.XMLName)
-			}
-		}
-		m.response(cardHref(c.Name), found, missing)
-	}
-	switch k {
-	case kindCard:
-		c, err := h.book.Lookup(ctx, name)
-		if err != nil {
-			return err
-		}
-		cardResp(c)
-	case kindBook:
-		coll(kindBook, BookPath)
-		if depth > 0 {
-			cards, _, err := h.book.List(ctx)
-			if err != nil {
-				return err
-			}
-			for _, c := range cards {
-				cardResp(c)
-			}
-		}
-	case kindHome:
-		coll(kindHome, HomePath)
-		if depth > 0 {
-			coll(kindBook, BookPath)
-		}
-	case kindPrincipal:
-		coll(kindPrincipal, PrincipalPath)
-	case kindRoot:
-		coll(kindRoot, RootPath)
-		if depth > 0 {
-			coll(kindPrincipal, PrincipalPath)
-			coll(kindHome, HomePath)
-		}
-	}
-	writeMS(w, m)
-	return nil
-}
-
-// ----- PROPPATCH -----
-
-func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request, k kind) error {
-	var req proppatchReq
-	if err := decodeXML(r, &req); err != nil {
-		if errors.Is(err, errBodyTooLarge) {
-			return err
-		}
-		return badRequestf("PROPPATCH body: %v", err)
-	}
-	if req.XMLName != (xml.Name{Space: nsDAV, Local: "propertyupdate"}) {
-		return badRequestf("PROPPATCH body must be a DAV:propertyupdate element")
-	}
-	type change struct {
-		name  xml.Name
-		set   bool
-		value anyElem
-	}
-	var changes []change
-	for _, u := range req.Updates {
-		set := u.XMLName == xml.Name{Space: nsDAV, Local: "set"}
-		if !set && u.XMLName != (xml.Name{Space: nsDAV, Local: "remove"}) {
-			continue
-		}
-		for _, p := range u.Prop.Props {
-			changes = append(changes, change{name: p.XMLName, set: set, value: p})
-		}
-	}
-	// Only the book's name and the home set's me-card can change; the
-	// update is atomic (RFC 4918 §9.2): one refusal fails them all.
-	refused := false
-	for _, c := range changes {
-		ok := (k == kindBook && c.name == pDisplayName) || (k == kindHome && c.name == pMeCard)
-		refused = refused || !ok
-	}
-	statuses := map[int][]xml.Name{}
-	if refused {
-		for _, c := range changes {
-			ok := (k == kindBook && c.name == pDisplayName) || (k == kindHome && c.name == pMeCard)
-			if ok {
-				statuses[424] = append(statuses[424], c.name)
-			} else {
-				statuses[403] = append(statuses[403], c.name)
-			}
-		}
-	} else if len(changes) > 0 {
-		err := h.svc.SetServerSettings(func(s *app.ServerSettings) {
-			for _, c := range changes {
-				switch c.name {
-				case pDisplayName:
-					s.BookName = ""
-					if c.set {
-						s.BookName = strings.TrimSpace(c.value.Text)
-					}
-				case pMeCard:
-					s.MeCard = ""
-					if c.set && len(c.value.Hrefs) > 0 {
-						if _, name := classify(hrefPath(c.value.Hrefs[0])); name != "" {
-							s.MeCard = name
-						}
-					}
-				}
-			}
-		})
-		var ve *app.ValidationError
-		if errors.As(err, &ve) {
-			for _, c := range changes {
-				statuses[409] = append(statuses[409], c.name)
-			}
-		} else if err != nil {
-			return err
-		} else {
-			for _, c := range changes {
-				statuses[200] = append(statuses[200], c.name)
-			}
-		}
-	}
-	m := newMS()
-	href := BookPath
-	if k != kindBook {
-		href = r.URL.Path
-	}
-	m.propstats(href, statuses)
-	writeMS(w, m)
-	return nil
-}
-
-// hrefPath is the decoded path of an href, absolute or relative.
-func hrefPath(href string) string {
-	u, err := url.Parse(strings.TrimSpace(href))
-	if err != nil {
-		return ""
-	}
-	return u.Path
-}
-
-// ----- REPORT -----
-
-func (h *Handler) report(w http.ResponseWriter, r *http.Request, k kind) error {
-	var req reportReq
-	if err := decodeXML(r, &req); err != nil {
-		if errors.Is(err, errBodyTooLarge) {
-			return err
-		}
-		if err == io.EOF {
-			return badRequestf("REPORT needs a body")
-		}
-		return badRequestf("REPORT body: %v", err)
-	}
-	if k != kindBook {
-		davError(w, http.StatusForbidden, xml.Name{Space: nsDAV, Local: "supported-report"}, "reports are supported on the address book "+BookPath)
-		return nil
-	}
-	switch req.XMLName {
-	case xml.Name{Space: nsCardDAV, Local: "addressbook-multiget"}:
-		return h.multiget(w, r, &req)
-	case xml.Name{Space: nsCardDAV, Local: "addressbook-query"}:
-		return h.query(w, r, &req)
-	case xml.Name{Space: nsDAV, Local: "sync-collection"}:
-		return h.syncCollection(w, r, &req)
-	}
-	davError(w, http.StatusForbidden, xml.Name{Space: nsDAV, Local: "supported-report"},
-		fmt.Sprintf("report %s is not supported (addressbook-multiget, addressbook-query and sync-collection are)", req.XMLName.Local))
-	return nil
-}
-
-// reportProps returns the properties a REPORT asks for and the vCard
-// version of its address-data.
-func reportProps(req *reportReq) ([]anyElem, string) {
-	els := []anyElem{{XMLName: pGetETag}, {XMLName: pAddressData}}
-	if req.Prop != nil {
-		els = req.Prop.Props
-	}
-	version := "3.0"
-	for _, e := range els {
-		if e.XMLName == pAddressData && strings.TrimSpace(e.attr("version")) == "4.0" {
-			version = "4.0"
-		}
-	}
-	return els, version
-}
-
-func writeCard(m *ms, c *Card, els []anyElem, version string) {
-	var found []prop
-	var missing []xml.Name
-	for _, e := range els {
-		if p, ok := cardProp(c, e, version); ok {
-			found = append(found, p)
-		} else {
-			missing = append(missing, e.XMLName)
-		}
-	}
-	m.response(cardHref(c.Name), found, missing)
-}
-
-func (h *Handler) multiget(w http.ResponseWriter, r *http.Request, req *reportReq) error {
-	els, version := reportProps(req)
-	m := newMS()
-	for _, href := range req.Hrefs {
-		k, name := classify(hrefPath(href))
-		if k != kindCard {
-			m.status(strings.TrimSpace(href), http.StatusNotFound)
-			continue
-		}
-		c, err := h.book.Lookup(r.Context(), name)
-		if errors.Is(err, app.ErrNotFound) {
-			m.status(cardHref(name), http.StatusNotFound)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		writeCard(m, c, els, version)
-	}
-	writeMS(w, m)
-	return nil
-}
-
-func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, req *reportReq) error {
-	if lvl := strings.TrimSpace(req.SyncLevel); lvl != "" && lvl != "1" {
-		return badRequestf("sync-level must be 1 (the address book has no sub-collections)")
-	}
-	limit, err := req.limit()
-	if err != nil {
-		return badRequestf("%v", err)
-	}
-	els, version := reportProps(req)
-	ctx := r.Context()
-	tok := ""
-	if req.SyncToken != nil {
-		tok = strings.TrimSpace(*req.SyncToken)
-	}
-	invalid := func() {
-		davError(w, http.StatusForbidden, xml.Name{Space: nsDAV, Local: "valid-sync-token"},
-			"the sync token is unknown or too old; sync again from scratch (an empty sync-token)")
-	}
-	m := newMS()
-	if tok == "" {
-		// Initial sync: every card.
-		cards, rev, err := h.book.List(ctx)
-		if err != nil {
-			return err
-		}
-		if limit > 0 && len(cards) > limit {
-			// Clients must then sync from scratch; RFC 6578 §3.6 allows a
-			// server to refuse truncating an initial sync.
-			davError(w, http.StatusInsufficientStorage, xml.Name{Space: nsDAV, Local: "number-of-matches-within-limits"},
-				fmt.Sprintf("the address book has %d cards, more than the limit of %d", len(cards), limit))
-			return nil
-		}
-		for _, c := range cards {
-			writeCard(m, c, els, version)
-		}
-		m.syncToken(tokenPrefix + strconv.FormatUint(rev, 10))
-		writeMS(w, m)
-		return nil
-	}
-	num, ok := strings.CutPrefix(tok, tokenPrefix)
-	since, perr := strconv.ParseUint(num, 10, 64)
-	if !ok || perr != nil {
-		invalid()
-		return nil
-	}
-	ch, err := h.book.ChangesSince(ctx, since, limit)
-	if errors.Is(err, ErrInvalidToken) {
-		invalid()
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, c := range ch.Changed {
-		writeCard(m, c, els, version)
-	}
-	for _, name := range ch.Removed {
-		m.status(cardHref(name), http.StatusNotFound)
-	}
-	if ch.Truncated {
-		m.status(BookPath, http.StatusInsufficientStorage)
-	}
-	m.syncToken(tokenPrefix + strconv.FormatUint(ch.Token, 10))
-	writeMS(w, m)
-	return nil
-}
-
-func (h *Handler) query(w http.ResponseWriter, r *http.Request, req *reportReq) error {
-	limit, err := req.limit()
-	if err != nil {
-		return badRequestf("%v", err)
-	}
-	q, err := toQuery(req.Filter)
-	if err != nil {
-		return badRequestf("%v", err)
-	}
-	els, version := reportProps(req)
-	cards, _, err := h.book.List(r.Context())
-	if err != nil {
-		return err
-	}
-	m := newMS()
-	n := 0
-	truncated := false
-	for _, c := range cards {
-		ok, err := matches(q, c)
-		if err != nil {
-			return fmt.Errorf("carddav: matching %q: %w", c.Name, err)
-		}
-		if !ok {
-			continue
-		}
-		if limit > 0 && n == limit {
-			truncated = true
-			break
-		}
-		writeCard(m, c, els, version)
-		n++
-	}
-	if truncated {
-		m.status(BookPath, http.StatusInsufficientStorage)
-	}
-	writeMS(w, m)
-	return nil
-}
-
-// Warm fills the card cache in the background; it returns at once.
+// Warm fills the card cache in the background, after warmDelay; it
+// returns at once.
 func (h *Handler) Warm(ctx context.Context) {
 	go func() {
+		// Let the window load its list first.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(warmDelay):
+		}
 		start := time.Now()
 		if err := h.book.Warm(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			h.log.Warn("carddav: warming the card cache", "err", err)

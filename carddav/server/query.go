@@ -2,8 +2,11 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-vcard"
 )
@@ -162,6 +165,28 @@ func (pf propFilter) match(card vcard.Card) bool {
 		}
 	}
 	return false
+}
+
+// matchAll runs q on every card, on every core.
+func matchAll(q *query, cards []*Card) ([]bool, error) {
+	hit := make([]bool, len(cards))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(cards)/512))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cards); i += workers {
+				ok, err := matches(q, cards[i])
+				if err != nil {
+					errs[w] = fmt.Errorf("carddav: matching %q: %w", cards[i].Name, err)
+					return
+				}
+				hit[i] = ok
+			}
+		})
+	}
+	wg.Wait()
+	return hit, errors.Join(errs...)
 }
 
 // matches runs q on the properties of c it names: only those lines of
@@ -331,4 +356,40 @@ func unescape(v []byte) string {
 		out = append(out, v[i])
 	}
 	return string(out)
+}
+
+// selectProps keeps of a served card the properties named (upper case),
+// with BEGIN, END and VERSION, which every card has: an address-data
+// element that lists properties asks for those only.
+func selectProps(b []byte, names map[string]bool) []byte {
+	out := make([]byte, 0, 256)
+	for len(b) > 0 {
+		end := 0
+		for {
+			i := bytes.IndexByte(b[end:], '\n')
+			if i < 0 {
+				end = len(b)
+				break
+			}
+			end += i + 1
+			if end >= len(b) || (b[end] != ' ' && b[end] != '\t') {
+				break
+			}
+		}
+		line := b[:end]
+		b = b[end:]
+		nameEnd := bytes.IndexAny(line, ":;")
+		if nameEnd < 0 {
+			continue
+		}
+		name := line[:nameEnd]
+		if k := bytes.IndexByte(name, '.'); k >= 0 {
+			name = name[k+1:]
+		}
+		upper := strings.ToUpper(string(name))
+		if names[upper] || upper == "BEGIN" || upper == "END" || upper == "VERSION" {
+			out = append(out, line...)
+		}
+	}
+	return out
 }

@@ -57,3 +57,24 @@ func TestQueryMatching(t *testing.T) {
 		t.Error("an unknown collation was accepted")
 	}
 }
+
+func TestAddressDataProperties(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.expect(201, "PUT", BookPath+"p.vcf", card("p", "Part Ial", "EMAIL:p@example.org", "TEL:+33 6 12 34 56 78", "NOTE:"+strings.Repeat("long note ", 20)))
+	_, body := e.expect(207, "REPORT", BookPath, `<C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><C:address-data><C:prop name="FN"/><C:prop name="email"/><C:prop name="NOTE"/></C:address-data></D:prop><D:href>`+BookPath+`p.vcf</D:href></C:addressbook-multiget>`)
+	data := body[strings.Index(body, "<card:address-data>"):strings.Index(body, "</card:address-data>")]
+	for _, want := range []string{"BEGIN:VCARD", "VERSION:3.0", "FN:Part Ial", "EMAIL", "p@example.org", "NOTE:long note", "END:VCARD"} {
+		if !strings.Contains(data, want) {
+			t.Errorf("partial card lacks %q:\n%s", want, data)
+		}
+	}
+	for _, absent := range []string{"TEL", "UID", "N:"} {
+		if strings.Contains(data, "\n"+absent) {
+			t.Errorf("partial card has %q:\n%s", absent, data)
+		}
+	}
+	// The folded NOTE comes whole.
+	if !strings.Contains(strings.ReplaceAll(data, "&#13;\n ", ""), strings.TrimSpace(strings.Repeat("long note ", 20))) {
+		t.Errorf("the folded NOTE is cut:\n%s", data)
+	}
+}

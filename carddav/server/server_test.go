@@ -382,8 +382,11 @@ func TestBadRequests(t *testing.T) {
 	e.expect(405, "PUT", HomePath, card("coll", "Coll"))
 	e.expect(409, "PUT", BookPath+"other-name.vcf", card("ok", "Same UID"))
 	e.expect(409, "PUT", BookPath+"ok.vcf", card("changed-uid", "Okay Person"))
-	e.expect(403, "PUT", BookPath+"group.vcf", card("grp", "Team", "X-ADDRESSBOOKSERVER-KIND:group"))
-	_, body = e.expect(403, "REPORT", BookPath, syncBody(tokenPrefix+"999999", ""))
+	e.expect(409, "PUT", BookPath+"ok.vcf", card("ok", "Team", "X-ADDRESSBOOKSERVER-KIND:group"))
+	_, body = e.expect(207, "PROPFIND", BookPath, `<propfind xmlns="DAV:"><prop><sync-token/></prop></propfind>`, "Depth", "0")
+	future := first(reToken, body)
+	future = future[:strings.LastIndex(future, "/")+1] + "999999"
+	_, body = e.expect(403, "REPORT", BookPath, syncBody(future, ""))
 	if !strings.Contains(body, "<d:valid-sync-token/>") {
 		t.Errorf("bad token body: %q", body)
 	}
@@ -458,5 +461,108 @@ func TestPhotosRoundTrip(t *testing.T) {
 	unfold := func(s string) string { return strings.ReplaceAll(s, "\r\n ", "") }
 	if !strings.Contains(unfold(v3), "PHOTO;ENCODING=b;TYPE=PNG:"+png) || !strings.Contains(unfold(v4), "PHOTO:data:image/png;base64,"+png) {
 		t.Fatalf("photo not served:\n%s\n%s", v3, v4)
+	}
+}
+
+// TestEvolutionTraffic replays Evolution: OPTIONS for the addressbook
+// class, getctag, PROPFIND Depth 1 then multiget in batches of 100, and a
+// 3.0 write with If-Match.
+func TestEvolutionTraffic(t *testing.T) {
+	e := newEnv(t, Options{})
+	var hs []*app.Human
+	for i := range 250 {
+		h, err := e.svc.CreateHuman(ctx, &app.Human{FirstName: "Evo", LastName: strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, h)
+	}
+	h, _ := e.expect(200, "OPTIONS", BookPath, "")
+	if !strings.Contains(h.Get("DAV"), "addressbook") || !strings.Contains(h.Get("Allow"), "REPORT") {
+		t.Fatalf("OPTIONS: DAV %q Allow %q", h.Get("DAV"), h.Get("Allow"))
+	}
+	_, body := e.expect(207, "PROPFIND", BookPath, `<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>`, "Depth", "1")
+	hrefs := all(reHref, body)[1:]
+	if len(hrefs) != 250 {
+		t.Fatalf("%d hrefs", len(hrefs))
+	}
+	etags := map[string]string{}
+	for start := 0; start < len(hrefs); start += 100 {
+		var mg strings.Builder
+		mg.WriteString(`<C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><C:address-data/></D:prop>`)
+		for _, href := range hrefs[start:min(start+100, len(hrefs))] {
+			mg.WriteString("<D:href>" + href + "</D:href>")
+		}
+		mg.WriteString("</C:addressbook-multiget>")
+		_, body := e.expect(207, "REPORT", BookPath, mg.String(), "Depth", "1")
+		got := all(reHref, body)
+		tags := all(reETag, body)
+		if len(got) != len(tags) || strings.Count(body, "BEGIN:VCARD") != len(got) {
+			t.Fatalf("batch at %d: %d hrefs, %d etags", start, len(got), len(tags))
+		}
+		for i := range got {
+			etags[got[i]] = strings.ReplaceAll(tags[i], "&#34;", `"`)
+		}
+	}
+	name := hs[7].UID + ".vcf"
+	etag := etags[BookPath+name]
+	// A weak form of the tag is not a strong match: 412.
+	e.expect(412, "PUT", BookPath+name, card(hs[7].UID, "Evo Seven"), "If-Match", "W/"+etag)
+	e.expect(204, "PUT", BookPath+name, card(hs[7].UID, "Evo Seven"), "If-Match", etag, "Content-Type", "text/vcard")
+	got, _ := e.svc.Human(ctx, hs[7].ID)
+	if got.LastName != "Seven" {
+		t.Fatalf("stored %+v", got)
+	}
+}
+
+// TestListingFollowsRenames: a contact taken over under a new name (a
+// phone re-creating a card the app had trashed) is listed under the new
+// name, though the listing had cached the old one.
+func TestListingFollowsRenames(t *testing.T) {
+	e := newEnv(t, Options{})
+	h, err := e.svc.CreateHuman(ctx, &app.Human{UID: "keep-uid", FirstName: "Re", LastName: "Named"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.expect(207, "PROPFIND", BookPath, `<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>`, "Depth", "1")
+	if !slices.Equal(all(reHref, body), []string{BookPath, BookPath + "keep-uid.vcf"}) {
+		t.Fatalf("before:\n%s", body)
+	}
+	if err := e.svc.TrashHuman(ctx, h.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.expect(201, "PUT", BookPath+"phone-chose-this.vcf", card("keep-uid", "Re Named"), "If-None-Match", "*")
+	_, body = e.expect(207, "PROPFIND", BookPath, `<propfind xmlns="DAV:"><prop><getetag/></prop></propfind>`, "Depth", "1")
+	if !slices.Equal(all(reHref, body), []string{BookPath, BookPath + "phone-chose-this.vcf"}) {
+		t.Fatalf("after:\n%s", body)
+	}
+	e.expect(404, "GET", BookPath+"keep-uid.vcf", "")
+	got, _ := e.svc.Human(ctx, h.ID)
+	if got.DeletedAt != nil {
+		t.Fatal("the contact stayed in the trash")
+	}
+}
+
+// TestWarmFillsTheCache: after a start, the cards get encoded in the
+// background, so a phone's first full sync is served from memory.
+func TestWarmFillsTheCache(t *testing.T) {
+	e := newEnv(t, Options{})
+	for i := range 20 {
+		if _, err := e.svc.CreateHuman(ctx, &app.Human{FirstName: "Warm", LastName: strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.h.Warm(t.Context())
+	deadline := time.Now().Add(warmDelay + 10*time.Second)
+	cached := func() int {
+		e.h.book.cache.mu.RLock()
+		defer e.h.book.cache.mu.RUnlock()
+		return len(e.h.book.cache.m)
+	}
+	for cached() < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d cards cached after the warm-up", cached())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

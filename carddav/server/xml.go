@@ -31,6 +31,11 @@ type anyElem struct {
 	Attrs   []xml.Attr `xml:",any,attr"`
 	Text    string     `xml:",chardata"`
 	Hrefs   []string   `xml:"DAV: href"`
+	// CardProps are the properties an address-data element asks for
+	// (RFC 6352 §10.4); none means the whole card.
+	CardProps []struct {
+		Name string `xml:"name,attr"`
+	} `xml:"urn:ietf:params:xml:ns:carddav prop"`
 }
 
 // attr returns the value of the attribute called local, "" when absent.
