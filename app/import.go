@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	stdsync "sync"
 	"sync/atomic"
 
 	"github.com/emersion/go-vcard"
@@ -236,51 +238,37 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 		imp.result.Restored = &res
 		return nil
 	}
-	// Reading and decoding run on another goroutine (another core) than
-	// matching and storing; the phone numbers are parsed there too.
+	// One goroutine reads the file; workers on every core decode the
+	// cards, parse their phone numbers and validate them, a batch at a
+	// time; this goroutine takes the batches in file order to match and
+	// store them.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	records := make(chan readRecord, 256)
+	batches := make(chan *readBatch, readAhead)
 	readErr := make(chan error, 1)
 	go func() {
-		defer close(records)
-		send := func(rec interchange.Record) error {
-			rr := readRecord{rec: rec}
-			if rec.Human != nil {
-				imp.prepare(ctx, &rr)
-			}
-			select {
-			case records <- rr:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		var err error
-		switch format {
-		case FormatVCard:
-			err = carddav.ReadCards(br, func(index int, card vcard.Card, cerr error) error {
-				return send(recordFromCard(index, card, cerr))
-			})
-		case FormatCSV:
-			err = interchange.ReadCSV(br, send)
-		case FormatJSON:
-			err = interchange.ReadJSON(br, send)
-		default:
-			err = fmt.Errorf("unknown format %q", format)
-		}
-		readErr <- err
+		defer close(batches)
+		readErr <- imp.readBatches(ctx, br, format, batches)
 	}()
-	for rr := range records {
-		if err := imp.handle(ctx, rr); err != nil {
-			cancel()
-			for range records {
+	for b := range batches {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		for _, rr := range b.recs {
+			if err := imp.handle(ctx, rr); err != nil {
+				cancel()
+				for range batches {
+				}
+				<-readErr
+				return err
 			}
-			<-readErr
-			return err
 		}
 	}
-	if err := <-readErr; err != nil {
+	if err := <-readErr; err != nil || ctx.Err() != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -351,15 +339,109 @@ func recordFromCard(index int, card vcard.Card, err error) interchange.Record {
 	return rec
 }
 
-// readRecord is a record with what the reading goroutine worked out
-// about it: its match keys and whether it is valid.
+// readRecord is a record with what the workers worked out about it: its
+// match keys and whether it is valid. A vCard is read as card and
+// decoded into rec by a worker.
 type readRecord struct {
 	rec     interchange.Record
 	keys    store.MatchKeySet
 	invalid error
+
+	card    vcard.Card
+	cardErr error
+	index   int
+	isCard  bool
 }
 
-// prepare readies a record read for handle, on the reading goroutine:
+// readBatch is a run of records of the file; done is closed once the
+// workers have prepared every one.
+type readBatch struct {
+	recs []readRecord
+	done chan struct{}
+}
+
+const (
+	readBatchSize = 256
+	readAhead     = 16 // batches read ahead of the matching and storing
+)
+
+// readBatches reads the file in batches, hands each to the workers and
+// sends it, in file order, on out.
+func (imp *importer) readBatches(ctx context.Context, br *bufio.Reader, format Format, out chan<- *readBatch) error {
+	work := make(chan *readBatch, readAhead)
+	var workers stdsync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		workers.Go(func() {
+			for b := range work {
+				for i := range b.recs {
+					if ctx.Err() == nil {
+						imp.work(ctx, &b.recs[i])
+					}
+				}
+				close(b.done)
+			}
+		})
+	}
+	defer workers.Wait()
+	defer close(work)
+	batch := make([]readRecord, 0, readBatchSize)
+	send := func(rr readRecord) error {
+		batch = append(batch, rr)
+		if len(batch) < readBatchSize {
+			return nil
+		}
+		return imp.sendBatch(ctx, &batch, work, out)
+	}
+	var err error
+	switch format {
+	case FormatVCard:
+		err = carddav.ReadCards(br, func(index int, card vcard.Card, cerr error) error {
+			return send(readRecord{card: card, cardErr: cerr, index: index, isCard: true})
+		})
+	case FormatCSV:
+		err = interchange.ReadCSV(br, func(rec interchange.Record) error { return send(readRecord{rec: rec}) })
+	case FormatJSON:
+		err = interchange.ReadJSON(br, func(rec interchange.Record) error { return send(readRecord{rec: rec}) })
+	default:
+		err = fmt.Errorf("unknown format %q", format)
+	}
+	if err == nil && len(batch) > 0 {
+		err = imp.sendBatch(ctx, &batch, work, out)
+	}
+	return err
+}
+
+// sendBatch hands *batch to the workers and to the matching goroutine,
+// and starts a new one.
+func (imp *importer) sendBatch(ctx context.Context, batch *[]readRecord, work, out chan<- *readBatch) error {
+	b := &readBatch{recs: *batch, done: make(chan struct{})}
+	*batch = make([]readRecord, 0, readBatchSize)
+	for _, ch := range []chan<- *readBatch{work, out} {
+		select {
+		case ch <- b:
+		case <-ctx.Done():
+			if ch == out {
+				// The workers have it: wait for them to close it.
+				<-b.done
+			}
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// work decodes a card and prepares the record, on a worker.
+func (imp *importer) work(ctx context.Context, rr *readRecord) {
+	if rr.isCard {
+		rr.rec = recordFromCard(rr.index, rr.card, rr.cardErr)
+		rr.card = vcard.Card{}
+	}
+	if rr.rec.Human != nil {
+		imp.prepare(ctx, rr)
+	}
+}
+
+// prepare readies a record read for handle, on a worker:
 // it clears what the book assigns, computes the match keys (parsing the
 // phone numbers) and validates the contact. Its company and groups are
 // given by name and resolved later; the importer creates those that are

@@ -443,11 +443,15 @@ type cachedPhone struct {
 	ok bool
 }
 
-// parseCache is a map that is emptied when it reaches maxParseCache
-// entries: enough for a batch of imported contacts, bounded in memory.
+// parseCache is a map of two generations: when the current one reaches
+// maxParseCache entries it becomes the previous one and a new one starts,
+// so the latest maxParseCache parses at least are always kept (a batch of
+// imported contacts is indexed after all of it was matched), bounded in
+// memory.
 type parseCache struct {
-	mu sync.Mutex
-	m  map[string]cachedPhone
+	mu   sync.Mutex
+	m    map[string]cachedPhone
+	prev map[string]cachedPhone
 }
 
 const maxParseCache = 1 << 16
@@ -455,7 +459,10 @@ const maxParseCache = 1 << 16
 func (c *parseCache) get(key string) (cachedPhone, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.m[key]
+	if v, ok := c.m[key]; ok {
+		return v, true
+	}
+	v, ok := c.prev[key]
 	return v, ok
 }
 
@@ -463,7 +470,7 @@ func (c *parseCache) put(key string, v cachedPhone) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxParseCache {
-		clear(c.m)
+		c.prev, c.m = c.m, make(map[string]cachedPhone, maxParseCache)
 	}
 	c.m[key] = v
 }
