@@ -17,9 +17,10 @@
 // every card through go-vcard on output, so the bytes served could not be
 // the ones the ETag names, and it lacks most of the above (no
 // sync-collection, getctag, PROPPATCH, DELETE If-Match, 204, version
-// conversion). This package therefore serves every method itself and
-// uses go-webdav for what it does well: the addressbook-query filter
-// matcher (carddav.Match), and its client in the tests.
+// conversion); its addressbook-query matcher compares case-sensitively
+// and only the first instance of a property. This package therefore
+// serves every method itself (query.go has its own matcher) and uses
+// go-webdav's client in the tests, as a real third-party client.
 //
 // Groups are one model (store groups, membership on the contacts) seen
 // three ways: CATEGORIES on each card, and group cards (Apple's
