@@ -41,8 +41,8 @@ Usage:
   humans export --unified [-o FILE]
                            the whole book as one JSON document
   humans serve [--listen 127.0.0.1:8765]
-                           serve the address book (CardDAV) without a
-                           window, until Ctrl+C
+                           serve the address book (CardDAV) and the REST
+                           API without a window, until Ctrl+C
   humans carddav credentials
                            print the URL, user name and password to type
                            into a phone or mail app
@@ -54,6 +54,9 @@ Usage:
                            DATA/backups)
   humans version           print the version
   humans help              print this help
+
+While the window or humans serve runs, import, export, apikey and backup
+are done by it; restore needs it closed.
 
 Options:
   --data DIR   the data directory, before or after the command
