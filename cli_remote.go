@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/humans-contacts/humans/app"
 	"github.com/humans-contacts/humans/app/server"
@@ -293,3 +294,146 @@ func (r *running) BackupFile(ctx context.Context, path string) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// syncBook is what the sync command needs: the service, or the running
+// Humans (its Hub account only, through the REST API's /api/hub).
+type syncBook interface {
+	SyncNow(ctx context.Context, account, direction string) (*app.SyncJob, error)
+	SyncStatus(ctx context.Context, account string) (app.SyncStatus, error)
+	SyncConflicts(ctx context.Context, account string, limit int) ([]*app.SyncConflict, error)
+	FlipSyncConflict(ctx context.Context, account string, id int64) (*app.SyncConflict, error)
+	SyncJobs(ctx context.Context, account string, limit int) ([]*app.SyncJob, error)
+	DeliverSMS(ctx context.Context) (app.SMSDelivery, error)
+}
+
+// hubOnly refuses another account than the Hub's over the socket.
+func hubOnly(account string) error {
+	if account != "" && account != app.HubAccount {
+		return fmt.Errorf("the running Humans syncs the account %q only when asked from its window; close it to sync from here", account)
+	}
+	return nil
+}
+
+// syncJob is a job as /api/hub answers it.
+type syncJob struct {
+	ID         int64          `json:"id"`
+	Direction  string         `json:"direction"`
+	StartedAt  time.Time      `json:"started_at"`
+	FinishedAt *time.Time     `json:"finished_at"`
+	Import     app.SyncCounts `json:"import"`
+	Export     app.SyncCounts `json:"export"`
+	Conflicts  int            `json:"conflicts"`
+	Errors     []string       `json:"errors"`
+	Notes      []string       `json:"notes"`
+}
+
+func (j syncJob) toApp() *app.SyncJob {
+	out := &app.SyncJob{ID: j.ID, Account: app.HubAccount, Direction: j.Direction, StartedAt: j.StartedAt,
+		Pulled: j.Import, Pushed: j.Export, Conflicts: j.Conflicts, Notes: j.Notes}
+	if j.FinishedAt != nil {
+		out.FinishedAt = *j.FinishedAt
+	}
+	if len(j.Errors) > 0 {
+		out.Error = strings.Join(j.Errors, "; ")
+	}
+	return out
+}
+
+// syncConflict is a conflict as /api/hub answers it.
+type syncConflict struct {
+	app.SyncConflict
+	HumanID int64 `json:"human_id"`
+}
+
+func (c syncConflict) toApp() *app.SyncConflict {
+	out := c.SyncConflict
+	out.LocalID, out.Account = c.HumanID, app.HubAccount
+	return &out
+}
+
+// SyncNow asks the running Humans to sync with the Hub now.
+func (r *running) SyncNow(ctx context.Context, account, direction string) (*app.SyncJob, error) {
+	if err := hubOnly(account); err != nil {
+		return nil, err
+	}
+	path := map[string]string{"": "/api/hub/sync", "both": "/api/hub/sync", "import": "/api/hub/import", "export": "/api/hub/export"}[direction]
+	if path == "" {
+		return nil, fmt.Errorf("--direction %q: use import, export or both", direction)
+	}
+	var j syncJob
+	if err := r.call(ctx, "POST", path, nil, "", &j); err != nil {
+		return nil, err
+	}
+	return j.toApp(), nil
+}
+
+// SyncStatus is the running Humans' sync status with the Hub.
+func (r *running) SyncStatus(ctx context.Context, account string) (app.SyncStatus, error) {
+	var st app.SyncStatus
+	if err := hubOnly(account); err != nil {
+		return st, err
+	}
+	err := r.call(ctx, "GET", "/api/hub/status", nil, "", &st)
+	return st, err
+}
+
+// SyncConflicts lists the running Humans' conflicts with the Hub.
+func (r *running) SyncConflicts(ctx context.Context, account string, limit int) ([]*app.SyncConflict, error) {
+	if err := hubOnly(account); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	var list []syncConflict
+	if err := r.call(ctx, "GET", "/api/hub/conflicts?limit="+strconv.Itoa(limit), nil, "", &list); err != nil {
+		return nil, err
+	}
+	out := make([]*app.SyncConflict, len(list))
+	for i, c := range list {
+		out[i] = c.toApp()
+	}
+	return out, nil
+}
+
+// FlipSyncConflict flips a conflict in the running Humans.
+func (r *running) FlipSyncConflict(ctx context.Context, account string, id int64) (*app.SyncConflict, error) {
+	if err := hubOnly(account); err != nil {
+		return nil, err
+	}
+	var c syncConflict
+	if err := r.call(ctx, "POST", "/api/hub/conflicts/"+strconv.FormatInt(id, 10)+"/flip", nil, "", &c); err != nil {
+		return nil, err
+	}
+	return c.toApp(), nil
+}
+
+// SyncJobs is the running Humans' sync history with the Hub.
+func (r *running) SyncJobs(ctx context.Context, account string, limit int) ([]*app.SyncJob, error) {
+	if err := hubOnly(account); err != nil {
+		return nil, err
+	}
+	var list []syncJob
+	if err := r.call(ctx, "GET", "/api/hub/history?limit="+strconv.Itoa(limit), nil, "", &list); err != nil {
+		return nil, err
+	}
+	out := make([]*app.SyncJob, len(list))
+	for i, j := range list {
+		out[i] = j.toApp()
+	}
+	return out, nil
+}
+
+// DeliverSMS leaves the text messages to the running Humans, which hands
+// them to the Hub on its own schedule after each sync.
+func (r *running) DeliverSMS(ctx context.Context) (app.SMSDelivery, error) {
+	return app.SMSDelivery{}, nil
+}
+
+// Both kinds of book do everything the commands ask.
+var (
+	_ book     = (*app.Service)(nil)
+	_ book     = (*running)(nil)
+	_ syncBook = (*app.Service)(nil)
+	_ syncBook = (*running)(nil)
+)

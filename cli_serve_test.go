@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/humans-contacts/humans/app"
+	"github.com/humans-contacts/humans/app/api"
 	"github.com/humans-contacts/humans/app/server"
 )
 
@@ -189,5 +191,65 @@ func TestCommandsReachTheRunningHumans(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, nil, "--data", dir, "apikey", "list"); code != 1 || !strings.Contains(errOut, "close it first") {
 		t.Fatalf("with the server stopped and the store held: %d %q", code, errOut)
+	}
+}
+
+// TestSyncCommandsReachTheRunningHumans: while a Humans holds the store,
+// humans sync asks it to sync with its Hub (another Humans here).
+func TestSyncCommandsReachTheRunningHumans(t *testing.T) {
+	ctx := context.Background()
+	hub, err := app.Open(app.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hub.Close() })
+	key, _, err := hub.CreateAPIKey(ctx, "laptop", app.RoleUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hub.CreateHuman(ctx, &app.Human{FirstName: "Ada", LastName: "Lovelace"}); err != nil {
+		t.Fatal(err)
+	}
+	hubSrv := httptest.NewServer(api.New(hub, api.Options{RateLimit: -1}))
+	t.Cleanup(hubSrv.Close)
+
+	dir := t.TempDir()
+	svc, err := app.Open(app.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	url := hubSrv.URL
+	if _, err := svc.UpdateHubConfig(app.HubConfigPatch{URL: &url, APIKey: &key}); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(svc, localServerOptions(svc, "127.0.0.1:0", slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+
+	code, out, errOut := runCLI(t, nil, "--data", dir, "sync")
+	if code != 0 || !strings.Contains(errOut, "done there") || !strings.Contains(out, "here:  1 created") {
+		t.Fatalf("sync: %d %q %q", code, out, errOut)
+	}
+	if found, _ := svc.Search(ctx, "lovelace", 5); len(found) != 1 {
+		t.Fatalf("the running Humans did not pull: %v", found)
+	}
+	if code, out, _ := runCLI(t, nil, "--data", dir, "sync", "status"); code != 0 || !strings.Contains(out, "state:        idle") ||
+		strings.Contains(out, "last success: never") {
+		t.Fatalf("sync status: %d %q", code, out)
+	}
+	if code, out, _ := runCLI(t, nil, "--data", dir, "sync", "history"); code != 0 || !strings.Contains(out, "here:  1 created") {
+		t.Fatalf("sync history: %d %q", code, out)
+	}
+	if code, out, _ := runCLI(t, nil, "--data", dir, "sync", "conflicts"); code != 0 || !strings.Contains(out, "no conflicts") {
+		t.Fatalf("sync conflicts: %d %q", code, out)
+	}
+	if code, _, errOut := runCLI(t, nil, "--data", dir, "sync", "--account", "google-1"); code != 1 || !strings.Contains(errOut, "google-1") {
+		t.Fatalf("another account through the socket: %d %q", code, errOut)
 	}
 }

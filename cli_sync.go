@@ -71,7 +71,8 @@ func runSyncCommand(rest []string, dataFlag string, o syncOptions, stdout, stder
 		fmt.Fprintf(stderr, "humans: %v\n", err)
 		return 1
 	}
-	return withService(dir, logger, stderr, func(svc *app.Service) error {
+	return withBook(dir, logger, stderr, func(b book) error {
+		svc := b.(syncBook) // the service, or the running Humans
 		ctx := context.Background()
 		switch action {
 		case "now":

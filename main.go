@@ -55,8 +55,8 @@ Usage:
   humans version           print the version
   humans help              print this help
 
-While the window or humans serve runs, import, export, apikey and backup
-are done by it; restore needs it closed.
+While the window or humans serve runs, import, export, apikey, backup and
+sync (with the Hub) are done by it; restore needs it closed.
 
 Options:
   --data DIR   the data directory, before or after the command
