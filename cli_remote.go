@@ -309,7 +309,7 @@ type syncBook interface {
 // hubOnly refuses another account than the Hub's over the socket.
 func hubOnly(account string) error {
 	if account != "" && account != app.HubAccount {
-		return fmt.Errorf("the running Humans syncs the account %q only when asked from its window; close it to sync from here", account)
+		return fmt.Errorf("through the running Humans only the Hub account syncs; close it to sync %q from here", account)
 	}
 	return nil
 }

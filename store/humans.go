@@ -333,8 +333,16 @@ func (s *Store) validateBatch(hs, prepared []*Human) error {
 		normalizeHuman(prepared[i])
 		problems[i] = validateHuman(prepared[i], lk)
 	})
+	return batchErrors(prepared, problems, func(i int) bool { return existingUIDs[i] })
+}
+
+// batchErrors gathers the problems of a batch of contacts (problems[i]
+// is prepared[i]'s validation error, or nil), each field prefixed with
+// the contact's position, with the UIDs used twice in the batch or by a
+// contact of the book (uidTaken).
+func batchErrors(prepared []*Human, problems []error, uidTaken func(i int) bool) error {
 	all := &ValidationError{}
-	uids := make(map[string]int, len(hs))
+	uids := make(map[string]int, len(prepared))
 	for i, h := range prepared {
 		if problems[i] != nil {
 			for k, msg := range problems[i].(*ValidationError).Fields {
@@ -346,7 +354,7 @@ func (s *Store) validateBatch(hs, prepared []*Human) error {
 		}
 		if j, dup := uids[h.UID]; dup {
 			all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("UID %q is also used by contact [%d]", h.UID, j))
-		} else if existingUIDs[i] {
+		} else if uidTaken(i) {
 			all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("a contact with UID %q exists already", h.UID))
 		}
 		uids[h.UID] = i

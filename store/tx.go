@@ -68,25 +68,13 @@ func (t *Tx) CreateHumans(hs []*Human) ([]int64, error) {
 		normalizeHuman(prepared[i])
 	}
 	lk := t.w.lookups()
-	all := &ValidationError{}
-	uids := make(map[string]int, len(hs))
+	problems := make([]error, len(prepared))
 	for i, h := range prepared {
-		if err := validateHuman(h, lk); err != nil {
-			for k, msg := range err.(*ValidationError).Fields {
-				all.Add(fmt.Sprintf("[%d].%s", i, k), msg)
-			}
-		}
-		if h.UID == "" {
-			continue
-		}
-		if j, dup := uids[h.UID]; dup {
-			all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("UID %q is also used by contact [%d]", h.UID, j))
-		} else if t.w.tx.Bucket(bucketUIDs).Get([]byte(h.UID)) != nil {
-			all.Add(fmt.Sprintf("[%d].uid", i), fmt.Sprintf("a contact with UID %q exists already", h.UID))
-		}
-		uids[h.UID] = i
+		problems[i] = validateHuman(h, lk)
 	}
-	if err := all.OrNil(); err != nil {
+	uids := t.w.tx.Bucket(bucketUIDs)
+	taken := func(i int) bool { return uids.Get([]byte(prepared[i].UID)) != nil }
+	if err := batchErrors(prepared, problems, taken); err != nil {
 		return nil, err
 	}
 	recs := t.w.s.deriveRecords(prepared)
