@@ -104,3 +104,65 @@ func (e *RetryError) Error() string {
 }
 
 func (e *RetryError) Unwrap() error { return e.Err }
+
+// ErrSignIn: the account's authorization is gone (OAuth invalid_grant:
+// revoked, expired, password changed). Retrying cannot help; the person
+// must sign in again. Providers wrap it; the engine puts the account in
+// a visible "sign in again" state and the schedule leaves the account
+// alone until it is connected again.
+var ErrSignIn = errors.New("sync: the account needs to sign in again")
+
+// The interfaces below are optional: a provider implements those its
+// remote has, and the engine uses them when it finds them.
+
+// FieldUpdater is a provider that replaces only the fields it names
+// (Google's updatePersonFields), so that fields the engine does not map
+// stay as they are remotely. The engine calls UpdateFields instead of
+// Update, with base, the version both sides last agreed on: the provider
+// sends the fields where c differs from base, and nothing when none do.
+type FieldUpdater interface {
+	UpdateFields(ctx context.Context, id, etag string, c, base Contact) (Remote, error)
+}
+
+// BatchUpdate is one contact of an UpdateBatch.
+type BatchUpdate struct {
+	ID, ETag string
+	Contact  Contact
+	Base     Contact
+}
+
+// BatchResult is the outcome of one contact of a batch, in the order the
+// batch gave them. Err is per contact (ErrPrecondition,
+// ErrRemoteNotFound, a *store.ValidationError for a refused contact):
+// the engine handles those contacts one by one.
+type BatchResult struct {
+	Remote Remote
+	Err    error
+}
+
+// Batcher is a provider with batch endpoints. For large pushes the engine
+// sends creates, updates and deletes in batches of at most the limits
+// (a limit of 0 means no batch of that kind). An error returned by the
+// call itself (not per contact) means the batch as a whole failed and
+// nothing of it was done, except after a network error or a 5xx on a
+// create batch, which is recovered as a single create is: by the UID the
+// provider stored with each created contact.
+type Batcher interface {
+	BatchLimits() (create, update, delete int)
+	CreateBatch(ctx context.Context, cs []Contact) ([]BatchResult, error)
+	UpdateBatch(ctx context.Context, items []BatchUpdate) ([]BatchResult, error)
+	DeleteBatch(ctx context.Context, ids []string) error
+}
+
+// PhotoSyncer is a provider that carries photo bytes. Its contacts'
+// PhotoURL names the remote photo (empty when there is none, and never
+// a remote placeholder); the engine downloads a remote photo that
+// changed and uploads a local photo that changed.
+type PhotoSyncer interface {
+	// FetchPhoto downloads the photo a remote contact's PhotoURL names.
+	FetchPhoto(ctx context.Context, url string) ([]byte, error)
+	// PutPhoto sets data (JPEG or PNG) as the photo of remote contact
+	// id, or removes its photo when data is nil, and returns the contact
+	// as stored (with its new PhotoURL and etag).
+	PutPhoto(ctx context.Context, id string, data []byte) (Remote, error)
+}
