@@ -228,7 +228,7 @@ func (e *TokenError) Error() string {
 type signInError struct{ te *TokenError }
 
 func (e *signInError) Error() string {
-	return "the Google authorization was revoked or expired (" + e.te.Error() + "): sign in again"
+	return "the Google authorization was revoked or expired (" + e.te.Error() + "): " + sync.ErrSignIn.Error()
 }
 
 func (e *signInError) Unwrap() []error { return []error{sync.ErrSignIn, e.te} }
