@@ -185,18 +185,29 @@ func ValidateGoogleClient(id, secret string) error {
 // GoogleSetup checks and saves the OAuth client id and secret
 // (GoogleSetupHelp says how to get them) in google.json.
 func (s *Service) GoogleSetup(clientID, clientSecret string) (GoogleClient, error) {
+	s.google.mu.Lock()
+	defer s.google.mu.Unlock()
+	return SaveGoogleClient(s.dataDir, clientID, clientSecret)
+}
+
+// SaveGoogleClient is GoogleSetup on the data directory dir, without
+// opening the book: the command line sets the client up while a window
+// holds the store (which reads google.json afresh at each login).
+func SaveGoogleClient(dir, clientID, clientSecret string) (GoogleClient, error) {
 	clientID, clientSecret = strings.TrimSpace(clientID), strings.TrimSpace(clientSecret)
 	if err := ValidateGoogleClient(clientID, clientSecret); err != nil {
 		return GoogleClient{}, err
 	}
-	s.google.mu.Lock()
-	defer s.google.mu.Unlock()
-	f, err := readGoogleFile(s.googlePath())
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return GoogleClient{}, fmt.Errorf("app: creating data directory: %w", err)
+	}
+	path := filepath.Join(dir, GoogleConfigFileName)
+	f, err := readGoogleFile(path)
 	if err != nil {
 		return GoogleClient{}, err
 	}
 	f.ClientID, f.ClientSecret = clientID, clientSecret
-	if err := writeGoogleFile(s.googlePath(), f); err != nil {
+	if err := writeGoogleFile(path, f); err != nil {
 		return GoogleClient{}, err
 	}
 	return googleClientOf(f.Config), nil
