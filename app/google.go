@@ -487,6 +487,10 @@ func (a googleAuthorizer) Callback(ctx context.Context, code, state string) (str
 // command line runs the loopback or pasted-address login with it.
 func (s *Service) GoogleAuthorizer() googleauth.Authorizer { return googleAuthorizer{s} }
 
+// OpenBrowser opens an address in the system browser (xdg-open, open,
+// rundll32): the opener GoogleConnect is usually given.
+var OpenBrowser googleauth.Opener = googleauth.OpenBrowser
+
 // GoogleConnectTimeout is how long a login waits for the browser.
 const GoogleConnectTimeout = 10 * time.Minute
 
