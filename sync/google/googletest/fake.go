@@ -72,6 +72,9 @@ const (
 	MaxBatchDelete = 500
 	MaxModify      = 1000
 	MaxPageSize    = 1000
+	// MaxFieldLength is the longest value of a field (notes aside) the
+	// fake takes; Google's help gives a limit of this order per field.
+	MaxFieldLength = 1024
 )
 
 // updatable are the fields updatePersonFields may name.
@@ -991,6 +994,17 @@ func (s *Server) check(rec *record, p map[string]any, fields []string) *apiErr {
 	}
 	if _, ok := p["photos"]; ok {
 		return badRequest("person.photos", "Photos cannot be set with this method; use updateContactPhoto.")
+	}
+	for f, v := range p {
+		items, _ := v.([]any)
+		for i, it := range items {
+			obj, _ := it.(map[string]any)
+			for k, val := range obj {
+				if sv, ok := val.(string); ok && f != "biographies" && len([]rune(sv)) > MaxFieldLength {
+					return badRequest(fmt.Sprintf("person.%s[%d].%s", f, i, k), fmt.Sprintf("Field value is too long: at most %d characters.", MaxFieldLength))
+				}
+			}
+		}
 	}
 	return nil
 }
