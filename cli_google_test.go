@@ -10,10 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/api/people/v1"
+
 	"github.com/humans-contacts/humans/app"
 	"github.com/humans-contacts/humans/app/googleauth"
 	"github.com/humans-contacts/humans/app/googleauth/googleauthtest"
 	"github.com/humans-contacts/humans/app/server"
+	"github.com/humans-contacts/humans/sync/google/googletest"
 )
 
 // fakeGoogle points the commands at a fake Google whose consent the
@@ -72,10 +75,20 @@ func TestGoogleSetupCommand(t *testing.T) {
 
 func TestGoogleCommands(t *testing.T) {
 	g := fakeGoogle(t)
+	const token = "ya29.the-only-access-token"
+	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
+	p := googletest.New(googletest.Options{Token: token})
+	t.Cleanup(p.Close)
+	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", p.Endpoint())
+	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Grace", FamilyName: "Hopper"}}})
 	dir := t.TempDir()
 	code, out, errOut := runCLI(t, nil, "--data", dir, "google", "connect")
 	if code != 0 || !strings.Contains(out, "connected ada@example.com") || !strings.Contains(errOut, g.AuthURL()) {
 		t.Fatalf("connect: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, nil, "--data", dir, "google", "import", "ada@example.com")
+	if code != 0 || !strings.Contains(out, "google:ada@example.com: 1 created, 0 updated, 0 skipped") || !strings.Contains(errOut, "importing from ada@example.com") {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
 	// Without a browser: the address is printed, the one the browser
 	// went to is pasted back.
@@ -92,6 +105,14 @@ func TestGoogleCommands(t *testing.T) {
 	}
 	// A revoked authorization shows.
 	g.RevokeAll()
+	code, _, errOut = runCLI(t, nil, "--data", dir, "google", "import", "ada@example.com")
+	if code != 1 || !strings.Contains(errOut, "connect the account again: humans google connect") {
+		t.Fatalf("import after revocation: %d %q", code, errOut)
+	}
+	code, out, _ = runCLI(t, nil, "--data", dir, "google", "accounts")
+	if code != 0 || !strings.Contains(out, "SIGN IN AGAIN") || !strings.Contains(out, "ada@example.com must sign in again") {
+		t.Fatalf("accounts after revocation: %d %q", code, out)
+	}
 	code, out, errOut = runCLI(t, nil, "--data", dir, "google", "disconnect", "grace@example.com")
 	if code != 0 || !strings.Contains(out, "disconnected google:grace@example.com") || !strings.Contains(out, "did not revoke") {
 		t.Fatalf("disconnect: %d %q %q", code, out, errOut)

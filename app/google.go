@@ -20,6 +20,7 @@ import (
 	"github.com/humans-contacts/humans/app/googleauth"
 	"github.com/humans-contacts/humans/store"
 	"github.com/humans-contacts/humans/sync"
+	"github.com/humans-contacts/humans/sync/google"
 )
 
 // Google accounts: each connected Google account is a sync account of
@@ -328,7 +329,7 @@ func (s *Service) GoogleAccounts(ctx context.Context) ([]GoogleAccount, error) {
 		}
 		g := GoogleAccount{ID: a.Name, Email: a.Settings["email"], Name: a.Settings["name"], ConnectedAt: a.CreatedAt,
 			Direction: a.Direction, Interval: a.IntervalMinutes, Status: st}
-		g.NeedsSignIn = signInNeeded(st)
+		g.NeedsSignIn = st.NeedsSignIn || signInNeeded(st)
 		if tokErr == nil && !g.NeedsSignIn {
 			if _, err := tokens.Load(a.Name); errors.Is(err, googleauth.ErrNoToken) {
 				g.NeedsSignIn = true
@@ -340,7 +341,8 @@ func (s *Service) GoogleAccounts(ctx context.Context) ([]GoogleAccount, error) {
 }
 
 // signInNeeded says whether the last attempt failed for want of a valid
-// authorization (sync.ErrSignIn, as the job recorded it).
+// authorization (sync.ErrSignIn, as the job recorded it), also where the
+// engine did not mark the account (a failure opening its provider).
 func signInNeeded(st SyncStatus) bool {
 	return st.LastError != "" && st.LastErrorAt.After(st.LastSuccess) &&
 		(strings.Contains(st.LastError, sync.ErrSignIn.Error()) || strings.Contains(st.LastError, googleauth.ErrNoToken.Error()))
@@ -428,18 +430,18 @@ func (s *Service) saveGoogleGrant(ctx context.Context, cfg googleauth.Config, g 
 			Direction: sync.DirectionBoth, Policy: sync.PolicyNewest, IntervalMinutes: 15})
 	} else {
 		// Connected again: the same account, its mapping kept; the
-		// "sign in again" error is over.
+		// "sign in again" state is over.
 		err = s.store.Write(ctx, func(tx *store.Tx) error {
 			a, err := tx.SyncAccount(name)
 			if err != nil {
 				return err
 			}
 			a.Settings = settings
-			if a.LastError != "" {
-				a.LastError, a.LastErrorAt = "", time.Time{}
-			}
 			return tx.PutSyncAccount(a)
 		})
+		if err == nil {
+			err = s.syncEngine().SignedIn(ctx, name)
+		}
 	}
 	if err != nil {
 		if old == nil {
@@ -587,6 +589,17 @@ func (s *Service) GoogleImport(ctx context.Context, id string) (*GoogleImportRes
 	}
 	return &GoogleImportResult{Account: acc.Name, Created: job.Pulled.Created, Updated: job.Pulled.Updated,
 		Skipped: job.Pulled.Skipped, Deleted: job.Pulled.Deleted, Job: job}, err
+}
+
+// openGoogle opens the People API provider of a Google account, signed
+// in with its stored token.
+func (s *Service) openGoogle(acc *SyncAccount) (sync.Provider, error) {
+	ctx := context.Background() // the token source's, for its refreshes
+	c, cfg, err := s.googleHTTPClient(ctx, acc)
+	if err != nil {
+		return nil, err
+	}
+	return google.New(ctx, google.Config{Endpoint: cfg.PeopleURL, HTTPClient: c, Logger: s.log})
 }
 
 // googleHTTPClient is the client the account's provider talks to Google

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"github.com/humans-contacts/humans/app/googleauth"
 	"github.com/humans-contacts/humans/app/googleauth/googleauthtest"
 	"github.com/humans-contacts/humans/store"
-	"github.com/humans-contacts/humans/sync"
 )
 
 // googleEnv points the service at a fake Google and keeps tokens in the
@@ -296,76 +294,5 @@ func TestGoogleDisconnectRevokesAndKeepsContacts(t *testing.T) {
 	}
 	if st, _ := svc.Stats(ctx); st.Total != 2 {
 		t.Errorf("contacts %d", st.Total)
-	}
-}
-
-func TestGoogleRevokedAccountNeedsSignInUntilConnectedAgain(t *testing.T) {
-	ctx := context.Background()
-	g := googleEnv(t)
-	svc, logs := openLogged(t)
-	if _, err := svc.GoogleConnect(ctx, googleauthtest.Browser(nil), nil); err != nil {
-		t.Fatal(err)
-	}
-	acc, _ := svc.googleAccount(ctx, "ada@example.com")
-	c, _, err := svc.googleHTTPClient(ctx, acc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.Get(g.ResourceURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	g.RevokeAll()
-	c, _, _ = svc.googleHTTPClient(ctx, acc)
-	_, err = c.Get(g.ResourceURL())
-	if !errors.Is(err, sync.ErrSignIn) {
-		t.Fatalf("err %v", err)
-	}
-	// The engine records the job's error as text, as here.
-	if err := svc.store.Write(ctx, func(tx *store.Tx) error {
-		a, _ := tx.SyncAccount(acc.Name)
-		a.LastError, a.LastErrorAt = err.Error(), time.Now()
-		return tx.PutSyncAccount(a)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	accs, _ := svc.GoogleAccounts(ctx)
-	if len(accs) != 1 || !accs[0].NeedsSignIn {
-		t.Fatalf("accounts %+v", accs)
-	}
-	// Connecting again clears it and keeps the mapping.
-	h, _ := svc.CreateHuman(ctx, &Human{FirstName: "Ada"})
-	linkGoogle(t, svc, acc.Name, h.ID)
-	if _, err := svc.GoogleConnect(ctx, googleauthtest.Browser(nil), nil); err != nil {
-		t.Fatal(err)
-	}
-	accs, _ = svc.GoogleAccounts(ctx)
-	if accs[0].NeedsSignIn || accs[0].Status.LastError != "" {
-		t.Fatalf("after reconnecting %+v", accs)
-	}
-	svc.store.Write(ctx, func(tx *store.Tx) error {
-		if l, _ := tx.SyncLinkByLocal(acc.Name, h.ID); l == nil {
-			t.Error("the mapping was lost")
-		}
-		return nil
-	})
-	c, _, _ = svc.googleHTTPClient(ctx, acc)
-	res, err = c.Get(g.ResourceURL())
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("after reconnecting: %v", err)
-	}
-	res.Body.Close()
-	// A token missing here is a sign-in too.
-	tokens, _ := svc.googleTokens()
-	tokens.Delete(acc.Name)
-	if accs, _ := svc.GoogleAccounts(ctx); !accs[0].NeedsSignIn {
-		t.Error("no token, yet no sign-in asked")
-	}
-	if _, _, err := svc.googleHTTPClient(ctx, acc); !errors.Is(err, sync.ErrSignIn) {
-		t.Errorf("no token: %v", err)
-	}
-	if strings.Contains(logs.String(), "ya29.") || strings.Contains(logs.String(), "1//") {
-		t.Errorf("a token in the log: %s", logs.String())
 	}
 }

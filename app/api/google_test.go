@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/api/people/v1"
+
 	"github.com/humans-contacts/humans/app"
 	"github.com/humans-contacts/humans/app/googleauth"
 	"github.com/humans-contacts/humans/app/googleauth/googleauthtest"
+	"github.com/humans-contacts/humans/sync/google/googletest"
 )
 
 // googleFake points the service at a fake Google; tokens go to the
@@ -154,5 +157,42 @@ func TestGoogleDisconnectThroughTheAPI(t *testing.T) {
 	}
 	if l := e.ok(200, "GET", "/api/google/accounts", e.user, nil).list(); len(l) != 0 {
 		t.Errorf("accounts %v", l)
+	}
+}
+
+func TestGoogleImportThroughTheAPI(t *testing.T) {
+	g := googleFake(t)
+	const token = "ya29.the-only-access-token"
+	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
+	p := googletest.New(googletest.Options{Token: token})
+	t.Cleanup(p.Close)
+	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", p.Endpoint())
+	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Grace", FamilyName: "Hopper"}}})
+	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Alan", FamilyName: "Turing"}}})
+
+	e := newEnv(t, Options{})
+	e.connectGoogle(e.user)
+	r := e.ok(200, "POST", "/api/google/import", e.user, nil)
+	d := r.data()
+	if d["account"] != "google:ada@example.com" || num(d["created"]) != 2 || num(d["updated"]) != 0 || num(d["skipped"]) != 0 {
+		t.Fatalf("import %s", r.raw)
+	}
+	if job, _ := d["job"].(map[string]any); job["direction"] != "import" || job["status"] != "done" {
+		t.Errorf("job %v", job)
+	}
+	if st, _ := e.svc.Stats(ctx); st.Total != 2 {
+		t.Fatalf("contacts %d", st.Total)
+	}
+	r = e.ok(200, "POST", "/api/google/import", e.user, `{"account": "ada@example.com"}`)
+	if num(r.data()["created"]) != 0 {
+		t.Errorf("second import %s", r.raw)
+	}
+	// Access revoked at Google: the answer says to sign in again, and the
+	// account shows it.
+	g.RevokeAll()
+	e.fails(409, "sign_in_required", "POST", "/api/google/import", e.user, `{"account": "google:ada@example.com"}`)
+	l := e.ok(200, "GET", "/api/google/accounts", e.user, nil).list()
+	if a := l[0].(map[string]any); a["needs_sign_in"] != true {
+		t.Errorf("account %v", a)
 	}
 }

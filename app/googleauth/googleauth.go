@@ -203,11 +203,23 @@ func identity(idToken string) (email, name string, err error) {
 	return strings.ToLower(claims.Email), claims.Name, nil
 }
 
-// TokenError is an error of the token endpoint without its body.
+// TokenError is an error of the token endpoint without its body. It
+// unwraps to x/oauth2's *oauth2.RetrieveError (whose own message may
+// quote the body), so that a provider can classify it (a 5xx or 429 is
+// worth retrying).
 type TokenError struct {
 	Code        string // RFC 6749's error: invalid_grant, invalid_client...
 	Description string
 	Status      int
+
+	re *oauth2.RetrieveError
+}
+
+func (e *TokenError) Unwrap() error {
+	if e.re == nil {
+		return nil
+	}
+	return e.re
 }
 
 func (e *TokenError) Error() string {
@@ -241,7 +253,7 @@ func CleanError(err error) error {
 	if !errors.As(err, &re) {
 		return err
 	}
-	te := &TokenError{Code: re.ErrorCode, Description: re.ErrorDescription}
+	te := &TokenError{Code: re.ErrorCode, Description: re.ErrorDescription, re: re}
 	if re.Response != nil {
 		te.Status = re.Response.StatusCode
 	}

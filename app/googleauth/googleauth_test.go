@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+	"golang.org/x/oauth2"
 
 	"github.com/humans-contacts/humans/app/googleauth"
 	"github.com/humans-contacts/humans/app/googleauth/googleauthtest"
@@ -325,6 +326,12 @@ func TestRevokedTokenAsksToSignInAgain(t *testing.T) {
 	var te *googleauth.TokenError
 	if !errors.As(err, &te) || te.Code != "invalid_grant" {
 		t.Errorf("token error %+v", te)
+	}
+	// The provider classifies x/oauth2's own error (a retry for a 5xx,
+	// a sign-in for invalid_grant): it is still in the chain.
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
+		t.Errorf("oauth2 error %+v", re)
 	}
 	if strings.Contains(err.Error(), rt) || !strings.Contains(err.Error(), "sign in again") {
 		t.Errorf("message %q", err)

@@ -47,6 +47,9 @@ type Server struct {
 	Rotate bool
 	// NoRefresh makes the code exchange issue no refresh token.
 	NoRefresh bool
+	// AccessToken, when set, is the access token every grant gets (for
+	// a resource server that accepts one token, as googletest's does).
+	AccessToken string
 
 	codes     map[string]*grant // unused codes
 	refresh   map[string]*grant // live refresh tokens
@@ -260,6 +263,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 // for g.
 func (s *Server) issue(g *grant, withRefresh bool) map[string]any {
 	at := "ya29." + random()
+	if s.AccessToken != "" {
+		at = s.AccessToken
+	}
 	s.access[at] = g
 	resp := map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": 3599,
 		"scope": "https://www.googleapis.com/auth/contacts openid email"}
