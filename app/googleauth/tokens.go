@@ -86,6 +86,10 @@ type File struct {
 	Passphrase string
 
 	mu stdsync.Mutex
+	// derived caches the passphrase's key for the salt it was derived
+	// with (scrypt takes a good fraction of a second on purpose).
+	derivedSalt string
+	derived     []byte
 }
 
 // tokenFile is the file's content.
@@ -139,10 +143,13 @@ func (f *File) aead(tf *tokenFile, create bool) (cipher.AEAD, error) {
 		if err != nil || len(salt) < 16 {
 			return nil, fmt.Errorf("googleauth: %s has a broken salt", f.Path)
 		}
-		key, err = scrypt.Key([]byte(f.Passphrase), salt, 1<<15, 8, 1, 32)
-		if err != nil {
-			return nil, err
+		if f.derivedSalt != tf.Salt {
+			if f.derived, err = scrypt.Key([]byte(f.Passphrase), salt, 1<<15, 8, 1, 32); err != nil {
+				return nil, err
+			}
+			f.derivedSalt = tf.Salt
 		}
+		key = f.derived
 	case "keyfile":
 		b, err := os.ReadFile(f.KeyPath)
 		switch {
