@@ -31,13 +31,17 @@ type googleDialog struct {
 	connect       *widget.Button
 	cancelConnect *widget.Button
 	connectStatus *widget.Label
+	copyURL       *widget.Button // copies the consent page's address
+	authURL       string
+	content       *fyne.Container // refreshed to lay out rows shown or hidden
 	clientID      *widget.Entry
 	secret        *widget.Entry
 	saveClient    *widget.Button
 	clientText    *widget.Label
-	setup         *widget.Accordion
+	tabs          *container.AppTabs // Accounts, Set up
 	stopConnect   context.CancelFunc // the running login's, or nil
 	configured    bool
+	setupShown    bool // the Set up tab was opened for a missing client
 	lastAccounts  []app.GoogleAccount
 }
 
@@ -56,9 +60,13 @@ func (w *Window) showGoogle() {
 		secret:        widget.NewPasswordEntry(),
 		clientText:    widget.NewLabel(""),
 	}
-	g.connectStatus.Wrapping = fyne.TextWrapWord
+	g.connectStatus.Truncation = fyne.TextTruncateEllipsis
 	g.connectStatus.Hide()
-	g.clientText.Wrapping = fyne.TextWrapWord
+	g.clientText.Truncation = fyne.TextTruncateEllipsis
+	g.copyURL = widget.NewButtonWithIcon("Copy the address", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(g.authURL)
+	})
+	g.copyURL.Hide()
 	g.clientID.SetPlaceHolder("…apps.googleusercontent.com")
 	g.secret.SetPlaceHolder("the client secret")
 	g.connect = widget.NewButtonWithIcon("Connect a Google account", theme.ContentAddIcon(), func() { w.connectGoogle(g) })
@@ -77,17 +85,20 @@ func (w *Window) showGoogle() {
 		widget.NewLabel("Client ID"), g.clientID,
 		widget.NewLabel("Client secret"), g.secret)
 	setupBox := container.NewVBox(help, form, container.NewHBox(layout.NewSpacer(), g.saveClient))
-	g.setup = widget.NewAccordion(widget.NewAccordionItem("Set up the Google OAuth client", setupBox))
 
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewHBox(g.cancelConnect, g.connect), g.clientText),
-		g.connectStatus,
+		container.NewBorder(nil, nil, nil, g.copyURL, g.connectStatus),
 		widget.NewSeparator(),
 	)
-	content := container.NewBorder(top, g.setup, nil, nil, container.NewVScroll(g.accounts))
+	g.content = container.NewBorder(top, nil, nil, nil, container.NewVScroll(g.accounts))
+	g.tabs = container.NewAppTabs(
+		container.NewTabItem("Accounts", g.content),
+		container.NewTabItem("Set up", container.NewVScroll(setupBox)),
+	)
 	w.google = g
 	w.refreshGoogle()
-	d := dialog.NewCustom("Google accounts", "Close", content, w.win)
+	d := dialog.NewCustom("Google accounts", "Close", g.tabs, w.win)
 	d.SetOnClosed(func() {
 		if g.stopConnect != nil {
 			g.stopConnect()
@@ -132,9 +143,12 @@ func (w *Window) showGoogleState(g *googleDialog, st googleState) {
 			g.connect.Enable()
 		}
 	} else {
-		g.clientText.SetText("Set up the Google OAuth client first (below): Humans signs in to Google with a client of your own.")
+		g.clientText.SetText("Set up the Google OAuth client first (the Set up tab).")
 		g.connect.Disable()
-		g.setup.Open(0)
+		if !g.setupShown {
+			g.setupShown = true
+			g.tabs.SelectIndex(1)
+		}
 	}
 	if g.clientID.Text == "" {
 		g.clientID.SetText(st.client.ClientID)
@@ -150,6 +164,9 @@ func (w *Window) showGoogleState(g *googleDialog, st googleState) {
 	for _, a := range st.accounts {
 		g.accounts.Add(w.googleRow(g, a, now))
 	}
+	// Once laid out at their width, wrapped labels know their height:
+	// lay out again.
+	g.content.Refresh()
 }
 
 // googleAccountText is what a row says of an account's state.
@@ -229,10 +246,14 @@ func (w *Window) connectGoogle(g *googleDialog) {
 	g.cancelConnect.Show()
 	g.connectStatus.SetText("Opening Google's consent page in your browser…")
 	g.connectStatus.Show()
+	g.content.Refresh()
 	show := func(u string) {
 		w.do(func() {
 			if w.google == g && g.stopConnect != nil {
-				g.connectStatus.SetText("Waiting for Google: allow access in the browser. If no browser opened, go to:\n" + u)
+				g.authURL = u
+				g.connectStatus.SetText("Waiting for Google: allow access in the browser (none opened? copy the address into one).")
+				g.copyURL.Show()
+				g.content.Refresh()
 			}
 		})
 	}
@@ -245,6 +266,7 @@ func (w *Window) connectGoogle(g *googleDialog) {
 				return
 			}
 			g.cancelConnect.Hide()
+			g.copyURL.Hide()
 			g.connect.Enable()
 			switch {
 			case err == nil:
@@ -256,6 +278,7 @@ func (w *Window) connectGoogle(g *googleDialog) {
 				g.connectStatus.Importance = widget.WarningImportance
 				g.connectStatus.Refresh()
 			}
+			g.content.Refresh()
 			w.refreshGoogle()
 		})
 	}()
@@ -291,7 +314,7 @@ func (w *Window) saveGoogleClient(g *googleDialog) {
 				return
 			}
 			g.secret.SetText("")
-			g.setup.Close(0)
+			g.tabs.SelectIndex(0)
 			w.refreshGoogle()
 		})
 }

@@ -1,16 +1,20 @@
 package ui
 
 import (
+	"image/png"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
+	peoplev1 "google.golang.org/api/people/v1"
 
 	"github.com/humans-contacts/humans/app"
 	"github.com/humans-contacts/humans/app/googleauth"
 	"github.com/humans-contacts/humans/app/googleauth/googleauthtest"
+	"github.com/humans-contacts/humans/sync/google/googletest"
 )
 
 // buttonIn finds the button labelled text inside o.
@@ -35,6 +39,12 @@ func TestGoogleDialogSetsUpConnectsAndDisconnects(t *testing.T) {
 	for k, v := range g.Env() {
 		t.Setenv(k, v)
 	}
+	const token = "ya29.the-only-access-token"
+	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
+	people := googletest.New(googletest.Options{Token: token})
+	t.Cleanup(people.Close)
+	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", people.Endpoint())
+	people.Add(&peoplev1.Person{Names: []*peoplev1.Name{{GivenName: "Grace", FamilyName: "Hopper"}}})
 	// The client is set up in the dialog, not by the environment.
 	t.Setenv(googleauth.EnvClientID, "")
 	t.Setenv(googleauth.EnvClientSecret, "")
@@ -48,12 +58,13 @@ func TestGoogleDialogSetsUpConnectsAndDisconnects(t *testing.T) {
 	h.w.showGoogle()
 	d := h.w.google
 	h.waitFor("the set-up hint", func() bool { return strings.Contains(d.clientText.Text, "Set up the Google OAuth client first") })
-	if !d.connect.Disabled() || !d.setup.Items[0].Open {
+	if !d.connect.Disabled() || d.tabs.SelectedIndex() != 1 {
 		t.Fatal("Connect offered without a client, or the set-up closed")
 	}
 	if !strings.Contains(strings.Join(texts(d.accounts), " "), "No Google account is connected") {
 		t.Errorf("accounts: %q", texts(d.accounts))
 	}
+	shot(t, h, "google-setup")
 	// A secret in the id box is refused with what is wrong.
 	d.clientID.SetText(googleauthtest.ClientSecret)
 	d.secret.SetText(googleauthtest.ClientSecret)
@@ -65,7 +76,7 @@ func TestGoogleDialogSetsUpConnectsAndDisconnects(t *testing.T) {
 	d.clientID.SetText(googleauthtest.ClientID)
 	d.saveClient.OnTapped()
 	h.waitFor("the saved client", func() bool { return strings.Contains(d.clientText.Text, "OAuth client "+googleauthtest.ClientID) })
-	if d.connect.Disabled() || d.secret.Text != "" {
+	if d.connect.Disabled() || d.secret.Text != "" || d.tabs.SelectedIndex() != 0 {
 		t.Fatal("Connect not offered after the set-up, or the secret left in its box")
 	}
 
@@ -78,6 +89,12 @@ func TestGoogleDialogSetsUpConnectsAndDisconnects(t *testing.T) {
 	if buttonIn(d.accounts, "Sign in again") != nil {
 		t.Fatal("a fresh account asks to sign in")
 	}
+	buttonIn(d.accounts, "Sync now").OnTapped()
+	h.waitFor("the sync", func() bool { return strings.Contains(strings.Join(texts(d.accounts), "\n"), "Last synced") })
+	if found, _ := h.svc.Search(h.w.ctx, "hopper", 5); len(found) != 1 {
+		t.Fatalf("synced: %+v", found)
+	}
+	shot(t, h, "google-accounts")
 
 	// The token is gone here: the account asks to sign in again, and
 	// the badge does it.
@@ -90,6 +107,7 @@ func TestGoogleDialogSetsUpConnectsAndDisconnects(t *testing.T) {
 	if !strings.Contains(strings.Join(texts(d.accounts), "\n"), "connect it again") {
 		t.Errorf("rows %q", texts(d.accounts))
 	}
+	shot(t, h, "google-sign-in")
 	buttonIn(d.accounts, "Sign in again").OnTapped()
 	h.waitFor("the badge gone", func() bool {
 		return buttonIn(d.accounts, "Sign in again") == nil && buttonIn(d.accounts, "Disconnect") != nil
@@ -128,17 +146,38 @@ func TestGoogleConnectCanBeCancelled(t *testing.T) {
 	d := h.w.google
 	h.waitFor("Connect", func() bool { return !d.connect.Disabled() })
 	d.connect.OnTapped()
-	h.waitFor("the wait", func() bool { return strings.Contains(d.connectStatus.Text, "If no browser opened, go to:") })
+	h.waitFor("the wait", func() bool { return strings.Contains(d.connectStatus.Text, "Waiting for Google") })
 	shown := <-opened
-	if !strings.Contains(d.connectStatus.Text, shown) || shown == "" || !d.connect.Disabled() || d.cancelConnect.Hidden {
-		t.Fatalf("status %q, shown %q", d.connectStatus.Text, shown)
+	if d.authURL != shown || shown == "" || d.copyURL.Hidden || !d.connect.Disabled() || d.cancelConnect.Hidden {
+		t.Fatalf("status %q, address %q, shown %q", d.connectStatus.Text, d.authURL, shown)
+	}
+	d.copyURL.OnTapped()
+	if got := fyne.CurrentApp().Clipboard().Content(); got != shown {
+		t.Errorf("clipboard %q", got)
 	}
 	d.cancelConnect.OnTapped()
 	h.waitFor("the cancel", func() bool { return strings.Contains(d.connectStatus.Text, "cancelled") })
-	if d.connect.Disabled() || !d.cancelConnect.Hidden {
+	if d.connect.Disabled() || !d.cancelConnect.Hidden || !d.copyURL.Hidden {
 		t.Error("buttons after cancelling")
 	}
 	if accs, _ := h.svc.GoogleAccounts(h.w.ctx); len(accs) != 0 {
 		t.Errorf("accounts %+v", accs)
+	}
+}
+
+// shot keeps a picture of the window in $HUMANS_SCREENSHOTS, when set.
+func shot(t *testing.T, h *harness, name string) {
+	t.Helper()
+	dir := os.Getenv("HUMANS_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, h.win.Canvas().Capture()); err != nil {
+		t.Fatal(err)
 	}
 }
