@@ -192,7 +192,7 @@ func (j *job) pushCreates(ctx context.Context, ops []pushOp, limit int, step fun
 					if err := j.linkCreated(tx, op.id, op.local, res.Remote); err != nil {
 						return err
 					}
-				case errors.As(res.Err, &verr):
+				case errors.As(res.Err, &verr) && !uidTaken(res.Err):
 					j.rec.Pushed.Skipped++
 					j.note("contact %d not sent, the remote refused it: %v", op.id, res.Err)
 				default:
