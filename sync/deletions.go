@@ -43,8 +43,12 @@ func holds(acc *store.SyncAccount, n, links int) bool {
 	return pct >= 0 && n >= minN && n*100 > pct*links
 }
 
-// holdDeletion holds the remote deletion of a mapped contact.
+// holdDeletion holds the remote deletion of a mapped contact (one held
+// already stays as it is: found then, maybe asked about).
 func (j *job) holdDeletion(tx *store.Tx, link *store.SyncLink, absent bool) error {
+	if old, err := tx.SyncPendingDeletion(j.name, link.RemoteID); err != nil || old != nil {
+		return err
+	}
 	d := &store.SyncPendingDeletion{Account: j.name, RemoteID: link.RemoteID, LocalID: link.LocalID, Absent: absent}
 	if h, err := getLive(tx, link.LocalID); err != nil {
 		return err

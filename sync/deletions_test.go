@@ -133,11 +133,21 @@ func TestConfirmedDeletionsGoToTheTrash(t *testing.T) {
 	if !ps[0].Absent || ps[0].Name == "" {
 		t.Errorf("pending deletion %+v: want absent, with the contact's name", ps[0])
 	}
+	// Every listing misses them again: they stay held as they were, and
+	// one more missing waits with them.
+	e.fake.Remove(findRemote(t, e.fake, "M10").ID)
+	if job := e.sync(); job.Pulled.Deleted != 0 || len(pendingIDs(t, e)) != 11 {
+		t.Fatalf("second listing: %+v, pending %v", job, pendingIDs(t, e))
+	}
+	again, _ := e.eng.PendingDeletions(ctx, account)
+	if !again[0].Held || !again[0].Found.Equal(ps[0].Found) {
+		t.Errorf("held deletion changed by the next listing: %+v, was %+v", again[0], ps[0])
+	}
 	res, err := e.eng.ConfirmDeletions(ctx, account)
-	if err != nil || res.Deleted != 10 {
+	if err != nil || res.Deleted != 11 {
 		t.Fatalf("confirm: %+v, %v", res, err)
 	}
-	for _, id := range ids[:10] {
+	for _, id := range ids[:11] {
 		if h := e.get(id); h.DeletedAt == nil {
 			t.Errorf("contact %d not in the trash", id)
 		}
