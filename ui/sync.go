@@ -292,7 +292,7 @@ func (w *Window) showSyncState(s *syncDialog, st syncState, withLists bool) {
 	case status.State == "running":
 		text := "Syncing"
 		if status.Phase != "" {
-			text += ": " + map[string]string{"pull": "receiving", "push": "sending"}[status.Phase]
+			text += ": " + map[string]string{"pull": "receiving", "push": "sending", "deletions": "settling deletions"}[status.Phase]
 		}
 		if status.Total > 0 {
 			text += fmt.Sprintf(" %d of %d changes", status.Done, status.Total)
