@@ -442,6 +442,11 @@ func (w *Window) conflictRow(c *app.SyncConflict, name string) fyne.CanvasObject
 	})
 	label := widget.NewLabel(text)
 	label.Wrapping = fyne.TextWrapWord
+	if c.Field == "photo" {
+		// The photo that lost is kept nowhere: nothing to flip back to.
+		label.SetText(fmt.Sprintf("%s\nPhoto changed on both sides; set another one on the contact to change it.", name))
+		return container.NewBorder(nil, widget.NewSeparator(), nil, kept, label)
+	}
 	return container.NewBorder(nil, widget.NewSeparator(), nil, container.NewVBox(kept, flip), label)
 }
 
