@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -82,6 +83,9 @@ func (j *job) holdAbsent(tx *store.Tx, seen map[string]bool) error {
 
 // settleDeletions applies the held deletions unless they are too many.
 func (j *job) settleDeletions(ctx context.Context) error {
+	if err := j.confirmAbsent(ctx); err != nil {
+		return err
+	}
 	before := *j.rec
 	err := j.e.st.Write(ctx, func(tx *store.Tx) error {
 		pending, err := tx.SyncPendingDeletions(j.name)
@@ -119,6 +123,54 @@ func (j *job) settleDeletions(ctx context.Context) error {
 		j.rec.Notes = notes
 	}
 	return err
+}
+
+// confirmAbsent asks the remote for each mapped contact a complete
+// listing missed, before its deletion is applied: absence from a
+// response deletes nothing by itself (a listing can be cut short, or
+// lag behind a write), only the remote's answer that the contact is gone
+// does. A contact the remote still has stays linked. When the missing
+// contacts are so many that they wait for the person anyway, the person
+// decides and nothing is asked.
+func (j *job) confirmAbsent(ctx context.Context) error {
+	pending, err := j.e.st.SyncPendingDeletions(ctx, j.name)
+	if err != nil {
+		return err
+	}
+	links, err := j.e.st.SyncLinks(ctx, j.name)
+	if err != nil {
+		return err
+	}
+	var absent []*store.SyncPendingDeletion
+	for _, d := range pending {
+		if d.Absent && !d.Held {
+			absent = append(absent, d)
+		}
+	}
+	if len(absent) == 0 || holds(j.acc, len(pending), len(links)) {
+		return nil
+	}
+	kept := 0
+	for _, d := range absent {
+		err := j.retry(ctx, func() error {
+			_, err := j.p.Get(ctx, d.RemoteID)
+			return err
+		})
+		if errors.Is(err, ErrRemoteNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("asking the remote whether contact %s is gone: %w", d.RemoteID, err)
+		}
+		if err := j.e.st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteSyncPendingDeletion(j.name, d.RemoteID) }); err != nil {
+			return err
+		}
+		kept++
+	}
+	if kept > 0 {
+		j.note("%d contacts missing from the listing are still there remotely: kept", kept)
+	}
+	return nil
 }
 
 // applyDeletions applies held deletions as remote deletions.

@@ -244,3 +244,37 @@ func TestARemoteContactBackVoidsItsHeldDeletion(t *testing.T) {
 		t.Errorf("%d contacts here, want 20 (nothing deleted unasked)", n)
 	}
 }
+
+// A contact missing from a complete listing is deleted here only when
+// the remote says it is gone: one the listing merely left out stays
+// linked and alive.
+func TestAbsenceAloneDeletesNothing(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.fake.Feat = sync.Features{Feed: false, ListingComplete: true} // deletions by absence
+	ids := linked(t, e, 20)
+	lagging := findRemote(t, e.fake, "M00").ID
+	e.fake.Unlisted = map[string]bool{lagging: true}
+	gone := findRemote(t, e.fake, "M01").ID
+	e.fake.Remove(gone)
+	e.fake.ResetRequests()
+
+	job := e.sync()
+	if job.Pulled.Deleted != 1 || len(pendingIDs(t, e)) != 0 {
+		t.Fatalf("job %+v, pending %v: want the removed contact deleted, nothing waiting", job, pendingIDs(t, e))
+	}
+	if n := e.fake.Requests("get"); n != 2 {
+		t.Errorf("%d gets, want one for each contact missing from the listing", n)
+	}
+	if h := e.get(ids[0]); h.DeletedAt != nil {
+		t.Error("the contact the listing left out was deleted here")
+	}
+	if h := e.get(ids[1]); h.DeletedAt == nil {
+		t.Error("the contact removed remotely is still alive here")
+	}
+	if l, err := e.st.SyncLinkByLocal(ctx, account, ids[0]); err != nil || l == nil || l.RemoteID != lagging {
+		t.Errorf("the left-out contact lost its link: %+v %v", l, err)
+	}
+	if !slices.ContainsFunc(job.Notes, func(n string) bool { return strings.Contains(n, "still there remotely") }) {
+		t.Errorf("the job does not say why a missing contact was kept: %q", job.Notes)
+	}
+}

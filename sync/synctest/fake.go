@@ -76,6 +76,10 @@ type Fake struct {
 	// updateContactPhoto); creates and updates leave PhotoURL alone.
 	Photos bool
 
+	// Unlisted contacts are left out of full listings while Get still
+	// finds them: a listing that lags behind a write, or is cut short.
+	Unlisted map[string]bool
+
 	photos map[string][]byte // photo URL → bytes
 	masks  [][]string        // the fields of every UpdateFields sent
 }
@@ -209,7 +213,7 @@ func (f *Fake) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		}
 		var live []*entry
 		for _, e := range f.byID {
-			if !e.r.Deleted {
+			if !e.r.Deleted && !f.Unlisted[e.r.ID] {
 				live = append(live, e)
 			}
 		}
@@ -246,7 +250,7 @@ func (f *Fake) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 	var changed []*entry
 	for _, rec := range f.log[from:] {
 		e := rec.e
-		if e.seq != rec.seq || (full && e.r.Deleted) || (!f.Feat.Tombstones && e.r.Deleted) {
+		if e.seq != rec.seq || (full && (e.r.Deleted || f.Unlisted[e.r.ID])) || (!f.Feat.Tombstones && e.r.Deleted) {
 			continue
 		}
 		changed = append(changed, e)
