@@ -1284,19 +1284,33 @@ func (s *Server) createGroup(name string) (*group, *apiErr) {
 	return g, nil
 }
 
-func (s *Server) groupJSON(g *group) map[string]any {
-	n := 0
-	for _, rec := range s.people {
-		if !rec.cur.deleted && s.isMember(rec, g.rn) {
-			n++
+// groupJSON is a contact group as Google answers it, with the fields
+// asked for (nil: Google's default, memberCount included).
+func (s *Server) groupJSON(g *group, fields []string) map[string]any {
+	want := func(f string) bool { return fields == nil || slices.Contains(fields, f) }
+	out := map[string]any{"resourceName": g.rn, "etag": g.etag}
+	if want("name") {
+		out["name"], out["formattedName"] = g.name, g.name
+	}
+	if want("groupType") {
+		out["groupType"] = "USER_CONTACT_GROUP"
+		if g.system {
+			out["groupType"] = "SYSTEM_CONTACT_GROUP"
 		}
 	}
-	t := "USER_CONTACT_GROUP"
-	if g.system {
-		t = "SYSTEM_CONTACT_GROUP"
+	if want("metadata") {
+		out["metadata"] = map[string]any{"updateTime": g.updated.Format(time.RFC3339Nano)}
 	}
-	return map[string]any{"resourceName": g.rn, "etag": g.etag, "name": g.name, "formattedName": g.name,
-		"groupType": t, "memberCount": n, "metadata": map[string]any{"updateTime": g.updated.Format(time.RFC3339Nano)}}
+	if want("memberCount") {
+		n := 0
+		for _, rec := range s.people {
+			if !rec.cur.deleted && s.isMember(rec, g.rn) {
+				n++
+			}
+		}
+		out["memberCount"] = n
+	}
+	return out
 }
 
 func (s *Server) isMember(rec *record, grn string) bool {
@@ -1330,10 +1344,17 @@ func (s *Server) listGroups(q url.Values, _ map[string]any) (any, *apiErr) {
 		}
 		off = n
 	}
+	var fields []string
+	if gf := q.Get("groupFields"); gf != "" {
+		var e *apiErr
+		if fields, e = fieldList(gf, []string{"clientData", "groupType", "memberCount", "metadata", "name"}, "groupFields"); e != nil {
+			return nil, e
+		}
+	}
 	end := min(off+size, len(gs))
 	var items []any
 	for _, g := range gs[off:end] {
-		items = append(items, s.groupJSON(g))
+		items = append(items, s.groupJSON(g, fields))
 	}
 	out := map[string]any{"contactGroups": items, "totalItems": len(gs)}
 	if end < len(gs) {
@@ -1348,7 +1369,7 @@ func (s *Server) createGroupReq(_ url.Values, body map[string]any) (any, *apiErr
 	if e != nil {
 		return nil, e
 	}
-	return s.groupJSON(g), nil
+	return s.groupJSON(g, nil), nil
 }
 
 func (s *Server) modify(grn string, body map[string]any) (any, *apiErr) {
