@@ -295,6 +295,13 @@ func (s *Server) ResourceNames() []string {
 	return out
 }
 
+// Made is the number of contacts ever created (deleted ones included).
+func (s *Server) Made() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.people)
+}
+
 // Len is the number of live contacts.
 func (s *Server) Len() int { return len(s.ResourceNames()) }
 
