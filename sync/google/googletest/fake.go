@@ -327,6 +327,21 @@ func (s *Server) Groups() map[string]string {
 	return out
 }
 
+// SetPhoto sets a contact's photo as Google's UI would (nil removes it).
+func (s *Server) SetPhoto(rn string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.live(rn)
+	if rec == nil {
+		panic("googletest: SetPhoto of unknown contact " + rn)
+	}
+	rec.photo = slices.Clone(data)
+	if data != nil {
+		rec.photoN++
+	}
+	s.write(rec, rec.cur.p, false)
+}
+
 // Photo returns the bytes of a contact's photo (nil for none).
 func (s *Server) Photo(rn string) []byte {
 	s.mu.Lock()
