@@ -225,6 +225,9 @@ func TestEngineFirstSync(t *testing.T) {
 		t.Fatalf("Carol in Google: %s", jsonOf(carol))
 	}
 
+	if n := f.MaxWritesInFlight(); n != 1 {
+		t.Fatalf("%d writes in flight at once, want 1 (Google wants them sequential)", n)
+	}
 	// Checklist 5: two syncs with no changes make zero mutate calls.
 	for range 2 {
 		f.ResetCounts()
@@ -524,6 +527,9 @@ func TestEngineQuota(t *testing.T) {
 	}
 	if b.slept < time.Minute {
 		t.Fatalf("waited %v only", b.slept)
+	}
+	if n := f.MaxWritesInFlight(); n != 1 {
+		t.Fatalf("%d writes in flight at once", n)
 	}
 }
 

@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/api/people/v1"
@@ -176,6 +177,8 @@ type Server struct {
 	windowN    int
 	revoked    bool
 	maxBatches map[string]int // the largest batch seen per method
+
+	inFlight, maxInFlight atomic.Int64 // write requests being answered
 }
 
 // New starts a fake People API; Close stops it.
@@ -416,6 +419,10 @@ func (s *Server) MaxBatch(method string) int {
 	defer s.mu.Unlock()
 	return s.maxBatches[method]
 }
+
+// MaxWritesInFlight is the largest number of write requests (POST,
+// PATCH, DELETE) that were being answered at the same time.
+func (s *Server) MaxWritesInFlight() int { return int(s.maxInFlight.Load()) }
 
 // ResetCounts sets every count to zero.
 func (s *Server) ResetCounts() {
@@ -684,6 +691,20 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // ----- routing -----
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// Writes in flight at once are counted before the lock: Google wants
+	// a user's mutations sent one at a time.
+	if r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/") {
+		n := s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+		for {
+			m := s.maxInFlight.Load()
+			if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		// Let a second writer arrive while this one is in flight.
+		time.Sleep(200 * time.Microsecond)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	path := r.URL.Path
