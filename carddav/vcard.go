@@ -103,13 +103,18 @@ func field(v string) *vcard.Field { return &vcard.Field{Value: v} }
 
 func typed(v string, version string, ts ...string) *vcard.Field {
 	f := field(v)
+	var types []string
 	for _, t := range ts {
 		if t != "" {
-			if f.Params == nil {
-				f.Params = vcard.Params{}
+			if types == nil {
+				// Room for a "pref" setPref may add.
+				types = make([]string, 0, len(ts)+1)
 			}
-			f.Params.Add(vcard.ParamType, typeCase(t, version))
+			types = append(types, typeCase(t, version))
 		}
+	}
+	if types != nil {
+		f.Params = vcard.Params{vcard.ParamType: types}
 	}
 	return f
 }

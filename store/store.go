@@ -34,7 +34,8 @@ var (
 	allBuckets = [][]byte{bucketMeta, bucketHumans, bucketSummaries, bucketUIDs, bucketCompanies,
 		bucketGroups, bucketFieldDefs, bucketPhotos, bucketChanges, bucketSMS, bucketAPIKeys, bucketKeyHashes,
 		bucketResNames, bucketResIDs, bucketGroupResNames, bucketGroupResIDs,
-		bucketSyncAccounts, bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs}
+		bucketSyncAccounts, bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs,
+		bucketSyncPending}
 
 	keySchema   = []byte("schema")
 	keyRevision = []byte("revision")

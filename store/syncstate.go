@@ -49,6 +49,16 @@ type SyncAccount struct {
 	LastError      string    `json:"last_error,omitempty"`
 	LastErrorAt    time.Time `json:"last_error_at,omitzero"`
 	CreatedAt      time.Time `json:"created_at"`
+	// NeedsSignIn: the remote refused the account's authorization
+	// (revoked, expired); nothing is synced until it is connected again.
+	NeedsSignIn bool `json:"needs_sign_in,omitempty"`
+	// HoldDeletionsPercent and HoldDeletionsMin guard against mass
+	// remote deletions: when one sync would delete more than this share
+	// of the account's linked contacts (and at least the minimum count),
+	// the deletions wait for the person's confirmation. 0 means the
+	// default (10 %, 10 contacts); a negative percent never holds.
+	HoldDeletionsPercent int `json:"hold_deletions_percent,omitempty"`
+	HoldDeletionsMin     int `json:"hold_deletions_min,omitempty"`
 }
 
 // SyncLink maps one local contact to one remote contact of an account.
@@ -60,6 +70,11 @@ type SyncLink struct {
 	// Base is the last version both sides agreed on, as the sync engine
 	// encodes it (a JSON snapshot of the mapped fields).
 	Base json.RawMessage `json:"base,omitempty"`
+	// PhotoURL names the remote contact's photo as last seen, and
+	// PhotoHash is the hash of the photo bytes the remote has (the local
+	// photo's hash when both agree), for providers that carry photos.
+	PhotoURL  string `json:"photo_url,omitempty"`
+	PhotoHash string `json:"photo_hash,omitempty"`
 }
 
 // SyncConflict records a field changed on both sides, how the account's
@@ -192,7 +207,7 @@ func (t *Tx) DeleteSyncAccount(name string) error {
 		return err
 	}
 	prefix := accountPrefix(name)
-	for _, bn := range [][]byte{bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs} {
+	for _, bn := range [][]byte{bucketSyncLinks, bucketSyncRemote, bucketSyncDirty, bucketSyncConflicts, bucketSyncJobs, bucketSyncPending} {
 		b := t.w.tx.Bucket(bn)
 		var keys [][]byte
 		c := b.Cursor()

@@ -493,3 +493,70 @@ func FuzzPlainEmail(f *testing.F) {
 		}
 	})
 }
+
+// compactPhone must never change what phonenumbers makes of a number:
+// every number here, written with spaces, dashes or dots, parses to the
+// same E.164 and national forms (or fails the same way) with and without
+// the compaction.
+func TestCompactPhoneParsesTheSame(t *testing.T) {
+	numbers := []struct{ digits, region string }{
+		{"+33612345678", "FR"}, {"0612345678", "FR"}, {"0033612345678", "FR"},
+		{"+330612345678", "FR"}, {"+4915123456789", "DE"}, {"015123456789", "DE"},
+		{"+442079460958", "GB"}, {"02079460958", "GB"}, {"+4402079460958", "GB"},
+		{"4155550132", "US"}, {"14155550132", "US"}, {"+14155550132", "FR"},
+		{"+8100000000000", "FR"}, {"+390612345678", "IT"}, {"0612345678", "IT"},
+		{"+61412345678", "AU"}, {"0412345678", "AU"}, {"+5511987654321", "BR"},
+		{"11987654321", "BR"}, {"+919876543210", "IN"}, {"09876543210", "IN"},
+		{"112", "FR"}, {"+0123", "FR"}, {"12345678901234567890", "FR"}, {"0612345678", ""},
+		{"+352621123456", "LU"}, {"+3211223344", "BE"}, {"+41791234567", "CH"},
+	}
+	layouts := []func(string) string{
+		func(s string) string { return s },
+		func(s string) string { return group(s, " ", 2) },
+		func(s string) string { return group(s, "-", 3) },
+		func(s string) string { return group(s, ".", 2) },
+		func(s string) string { return " " + group(s, " ", 4) + " " },
+		func(s string) string { return group(s, " - ", 3) },
+	}
+	for _, n := range numbers {
+		for _, layout := range layouts {
+			in := layout(n.digits)
+			want, wantOK := parseRaw(in, n.region)
+			got, gotOK := parsePhoneUncached(in, n.region)
+			if got != want || gotOK != wantOK {
+				t.Errorf("%q (%s): compacted parse %+v %v, raw parse %+v %v", in, n.region, got, gotOK, want, wantOK)
+			}
+		}
+	}
+	for _, in := range []string{"+33 (0)6 12 34 56 78", "tel:+33-6-12", "06 12 34 56 78 #12", "1-800-FLOWERS", "06/12/34", "+33 6 12 34 56 78 ext. 12"} {
+		if compactPhone(in) != in {
+			t.Errorf("compactPhone(%q) = %q, want it unchanged (it means something to the parser)", in, compactPhone(in))
+		}
+	}
+}
+
+// group writes digits (after a leading "+") in groups of n joined by sep.
+func group(s, sep string, n int) string {
+	var b strings.Builder
+	if strings.HasPrefix(s, "+") {
+		b.WriteByte('+')
+		s = s[1:]
+	}
+	for i := 0; i < len(s); i += n {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(s[i:min(i+n, len(s))])
+	}
+	return b.String()
+}
+
+// parseRaw is parsePhoneUncached without the compaction.
+func parseRaw(number, region string) (parsedPhone, bool) {
+	num, err := phonenumbers.Parse(number, strings.ToUpper(strings.TrimSpace(region)))
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return parsedPhone{}, false
+	}
+	num.Extension = nil
+	return parsedPhone{e164: phonenumbers.Format(num, phonenumbers.E164), national: phonenumbers.Format(num, phonenumbers.NATIONAL)}, true
+}

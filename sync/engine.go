@@ -37,7 +37,11 @@ type Options struct {
 	Now     func() time.Time
 	// Hook, when set, is called at the points where a crash must leave
 	// nothing half-done ("pull-item": after each remote contact applied
-	// inside a page's transaction); an error it returns aborts the job
+	// inside a page's transaction; "push-create" and "push-create-batch":
+	// after a create (or a batch of them) answered, before its links are
+	// saved; "push-photo": after a photo was uploaded, before its link is
+	// saved; "pull-deletions": inside the transaction that applies the
+	// remote deletions of a job); an error it returns aborts the job
 	// there. Tests inject crashes with it.
 	Hook func(point string) error
 }
@@ -52,6 +56,12 @@ type Status struct {
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	// NeedsSignIn: the remote refused the account's authorization; it
+	// is not synced until it is connected again.
+	NeedsSignIn bool `json:"needs_sign_in"`
+	// PendingDeletions counts the remote deletions waiting for the
+	// person's confirmation (too many at once to apply unasked).
+	PendingDeletions int `json:"pending_deletions"`
 }
 
 // Engine runs sync jobs over a store. It is safe for concurrent use; it
@@ -126,6 +136,7 @@ func (e *Engine) SaveAccount(ctx context.Context, a store.SyncAccount) error {
 	if err := ValidateAccount(&a); err != nil {
 		return err
 	}
+	a.NeedsSignIn = false
 	return e.st.Write(ctx, func(tx *store.Tx) error {
 		old, err := tx.SyncAccount(a.Name)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -137,6 +148,11 @@ func (e *Engine) SaveAccount(ctx context.Context, a store.SyncAccount) error {
 			}
 			a.Cursor, a.PushedRevision, a.CreatedAt = old.Cursor, old.PushedRevision, old.CreatedAt
 			a.LastSuccess, a.LastError, a.LastErrorAt = old.LastSuccess, old.LastError, old.LastErrorAt
+			// Saving an account (its settings, a new connection) is the
+			// person's answer to "sign in again": the next job tries.
+			if old.NeedsSignIn {
+				a.LastError, a.LastErrorAt = "", time.Time{}
+			}
 		}
 		return tx.PutSyncAccount(&a)
 	})
@@ -144,18 +160,41 @@ func (e *Engine) SaveAccount(ctx context.Context, a store.SyncAccount) error {
 
 // Status returns the sync status of an account.
 func (e *Engine) Status(ctx context.Context, name string) (Status, error) {
-	e.mu.Lock()
-	if st, ok := e.running[name]; ok {
-		s := *st
-		e.mu.Unlock()
-		return s, nil
-	}
-	e.mu.Unlock()
 	acc, err := e.st.GetSyncAccount(ctx, name)
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{Account: name, State: StateIdle, LastSuccess: acc.LastSuccess, LastError: acc.LastError, LastErrorAt: acc.LastErrorAt}, nil
+	pending, err := e.st.SyncPendingDeletions(ctx, name)
+	if err != nil {
+		return Status{}, err
+	}
+	e.mu.Lock()
+	if st, ok := e.running[name]; ok {
+		s := *st
+		e.mu.Unlock()
+		s.NeedsSignIn, s.PendingDeletions = acc.NeedsSignIn, len(pending)
+		return s, nil
+	}
+	e.mu.Unlock()
+	return Status{Account: name, State: StateIdle, LastSuccess: acc.LastSuccess, LastError: acc.LastError, LastErrorAt: acc.LastErrorAt,
+		NeedsSignIn: acc.NeedsSignIn, PendingDeletions: len(pending)}, nil
+}
+
+// SignedIn says that account name was connected again (a new OAuth
+// authorization): its "sign in again" state is cleared and the schedule
+// syncs it again.
+func (e *Engine) SignedIn(ctx context.Context, name string) error {
+	return e.st.Write(ctx, func(tx *store.Tx) error {
+		a, err := tx.SyncAccount(name)
+		if err != nil {
+			return err
+		}
+		if !a.NeedsSignIn {
+			return nil
+		}
+		a.NeedsSignIn, a.LastError, a.LastErrorAt = false, "", time.Time{}
+		return tx.PutSyncAccount(a)
+	})
 }
 
 func (e *Engine) progress(name, phase string, done, total int) {
@@ -216,6 +255,12 @@ func (e *Engine) RunDirection(ctx context.Context, name, direction string) (*sto
 	}
 	runErr := e.run(ctx, acc, job, exportOnly)
 	job.FinishedAt = e.opts.Now().UTC()
+	signIn := errors.Is(runErr, ErrSignIn)
+	if signIn {
+		// The provider's own words may carry what it sent or got back
+		// (an authorization answer): they are neither logged nor kept.
+		runErr = fmt.Errorf("%w: %s refused the authorization of account %q; connect the account again", ErrSignIn, acc.Kind, name)
+	}
 	if runErr != nil {
 		job.Error = runErr.Error()
 		e.log.Warn("sync failed", "account", name, "err", runErr)
@@ -231,8 +276,10 @@ func (e *Engine) RunDirection(ctx context.Context, name, direction string) (*sto
 		}
 		if runErr != nil {
 			a.LastError, a.LastErrorAt = runErr.Error(), job.FinishedAt
+			a.NeedsSignIn = a.NeedsSignIn || signIn
 		} else {
 			a.LastSuccess, a.LastError, a.LastErrorAt = job.FinishedAt, "", time.Time{}
+			a.NeedsSignIn = false
 		}
 		if err := tx.PutSyncAccount(a); err != nil {
 			return err
@@ -259,6 +306,13 @@ type job struct {
 	// exportOnly: the account sends this book's contacts and takes
 	// nothing back: the pull only links, and this book's version wins.
 	exportOnly bool
+	// The provider's optional interfaces, nil when it lacks them.
+	fields FieldUpdater
+	batch  Batcher
+	photos PhotoSyncer
+	// pulled: this job's pull ran to its end, so every link's etag is
+	// the remote's latest as far as the change feed says.
+	pulled bool
 }
 
 func (e *Engine) run(ctx context.Context, acc *store.SyncAccount, rec *store.SyncJob, exportOnly bool) error {
@@ -267,6 +321,9 @@ func (e *Engine) run(ctx context.Context, acc *store.SyncAccount, rec *store.Syn
 		return fmt.Errorf("sync: opening %s account %q: %w", acc.Kind, acc.Name, err)
 	}
 	j := &job{e: e, name: acc.Name, acc: acc, p: p, f: p.Features(), rec: rec, exportOnly: exportOnly}
+	j.fields, _ = p.(FieldUpdater)
+	j.batch, _ = p.(Batcher)
+	j.photos, _ = p.(PhotoSyncer)
 	// An export-only account still reads the remote's listing, but only
 	// to recognise the contacts both have (no duplicate on its first
 	// export); nothing of it is applied here.
@@ -274,6 +331,7 @@ func (e *Engine) run(ctx context.Context, acc *store.SyncAccount, rec *store.Syn
 		if err := j.pull(ctx); err != nil {
 			return fmt.Errorf("pull: %w", err)
 		}
+		j.pulled = true
 	}
 	if acc.Direction != DirectionImport {
 		if err := j.push(ctx); err != nil {

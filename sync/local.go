@@ -15,6 +15,9 @@ type localWriter struct {
 	source    store.Source
 	companies map[string]int64 // folded name → id
 	groups    map[string]int64
+	// keepPhotoURL: the contact's PhotoURL is not the remote's to set
+	// (a provider that carries photo bytes instead).
+	keepPhotoURL bool
 }
 
 func newLocalWriter(tx *store.Tx, source store.Source) *localWriter {
@@ -98,10 +101,14 @@ func (w *localWriter) patch(c Contact) (store.HumanPatch, error) {
 		}
 	}
 	c = c.Clone()
+	photoURL := &c.PhotoURL
+	if w.keepPhotoURL {
+		photoURL = nil
+	}
 	return store.HumanPatch{
 		FirstName: &c.FirstName, LastName: &c.LastName, DisplayName: &c.DisplayName, Nickname: &c.Nickname,
 		Prefix: &c.Prefix, Suffix: &c.Suffix, Gender: &c.Gender, JobTitle: &c.JobTitle, Department: &c.Department,
-		CompanyID: &companyID, Birthday: &bday, Notes: &c.Notes, Language: &c.Language, PhotoURL: &c.PhotoURL,
+		CompanyID: &companyID, Birthday: &bday, Notes: &c.Notes, Language: &c.Language, PhotoURL: photoURL,
 		IsFavorite: &c.IsFavorite, Phones: &c.Phones, Emails: &c.Emails, Addresses: &c.Addresses, URLs: &c.URLs,
 		IMs: &c.IMs, GroupIDs: &groupIDs, CustomFields: &c.CustomFields,
 	}, nil
@@ -118,7 +125,7 @@ func (w *localWriter) create(c Contact) (*store.Human, error) {
 		UID: c.UID, Source: w.source, FirstName: *p.FirstName, LastName: *p.LastName, DisplayName: *p.DisplayName,
 		Nickname: *p.Nickname, Prefix: *p.Prefix, Suffix: *p.Suffix, Gender: *p.Gender, JobTitle: *p.JobTitle,
 		Department: *p.Department, CompanyID: *p.CompanyID, Birthday: *p.Birthday, Notes: *p.Notes,
-		Language: *p.Language, PhotoURL: *p.PhotoURL, IsFavorite: *p.IsFavorite, Phones: *p.Phones,
+		Language: *p.Language, PhotoURL: c.PhotoURL, IsFavorite: *p.IsFavorite, Phones: *p.Phones,
 		Emails: *p.Emails, Addresses: *p.Addresses, URLs: *p.URLs, IMs: *p.IMs, GroupIDs: *p.GroupIDs,
 		CustomFields: *p.CustomFields,
 	}

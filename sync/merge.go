@@ -168,15 +168,21 @@ func keyed[T any](list []T, key func(T) string) (keys []string, byKey map[string
 // added, one removed on one side (and unchanged on the other) is removed,
 // one changed on both sides is a conflict; removed on one side and
 // changed on the other keeps the changed element and is reported.
-// The local order comes first, remote additions after. norm, when not
+// The order is the local one, remote additions after, unless reorder
+// takes the remote's (see there). norm, when not
 // nil, gives the form elements are compared in ("06 12 34 56 78" and
 // "+33612345678" are one number written two ways).
 func mergeList[T comparable](m *merger, field string, b, l, r []T, key func(T) string, norm func(T) T) []T {
 	same := func(x, y T) bool { return x == y || (norm != nil && norm(x) == norm(y)) }
-	_, bm := keyed(b, key)
+	bk, bm := keyed(b, key)
 	lk, lm := keyed(l, key)
 	rk, rm := keyed(r, key)
 	var out []T
+	var outKeys []string
+	add := func(k string, v T) {
+		out = append(out, v)
+		outKeys = append(outKeys, k)
+	}
 	for _, k := range lk {
 		lv := lm[k]
 		bv, inB := bm[k]
@@ -195,28 +201,28 @@ func mergeList[T comparable](m *merger, field string, b, l, r []T, key func(T) s
 							lv = rv
 						}
 					}
-					out = append(out, lv)
+					add(k, lv)
 					continue
 				}
 			}
 			switch {
 			case same(lv, rv) || same(rv, bv):
-				out = append(out, lv)
+				add(k, lv)
 			case same(lv, bv):
-				out = append(out, rv)
+				add(k, rv)
 			case m.conflict(field, k, bv, lv, rv) == SideLocal:
-				out = append(out, lv)
+				add(k, lv)
 			default:
-				out = append(out, rv)
+				add(k, rv)
 			}
 		case !inB || m.noBase:
-			out = append(out, lv) // added locally
+			add(k, lv) // added locally
 		case same(lv, bv):
 			// removed remotely, unchanged here: removed
 		default:
 			// removed remotely, changed here: keep the change, say so
 			m.conflict(field, k, bv, lv, nil)
-			out = append(out, lv)
+			add(k, lv)
 		}
 	}
 	for _, k := range rk {
@@ -227,15 +233,64 @@ func mergeList[T comparable](m *merger, field string, b, l, r []T, key func(T) s
 		bv, inB := bm[k]
 		switch {
 		case !inB || m.noBase:
-			out = append(out, rv) // added remotely
+			add(k, rv) // added remotely
 		case same(rv, bv):
 			// removed locally, unchanged remotely: removed
 		default:
 			m.conflict(field, k, bv, nil, rv)
-			out = append(out, rv)
+			add(k, rv)
 		}
 	}
-	return out
+	return reorder(out, outKeys, bk, lk, rk)
+}
+
+// reorder gives a merged list the remote's order when the local side
+// did not reorder the elements it shares with the base (the remote's
+// elements first, in its order, then local additions): two books that
+// each added an element then end with one order, instead of sending
+// their own order back and forth. A local reordering keeps the local
+// order (the other side takes it on its next merge).
+func reorder[T any](out []T, outKeys, bk, lk, rk []string) []T {
+	inB := make(map[string]bool, len(bk))
+	for _, k := range bk {
+		inB[k] = true
+	}
+	inL := make(map[string]bool, len(lk))
+	for _, k := range lk {
+		inL[k] = true
+	}
+	var lOrder, bOrder []string
+	for _, k := range lk {
+		if inB[k] {
+			lOrder = append(lOrder, k)
+		}
+	}
+	for _, k := range bk {
+		if inL[k] {
+			bOrder = append(bOrder, k)
+		}
+	}
+	if !slices.Equal(lOrder, bOrder) {
+		return out
+	}
+	at := make(map[string]int, len(outKeys))
+	for i, k := range outKeys {
+		at[k] = i
+	}
+	sorted := make([]T, 0, len(out))
+	used := make(map[string]bool, len(out))
+	for _, k := range rk {
+		if i, ok := at[k]; ok && !used[k] {
+			sorted = append(sorted, out[i])
+			used[k] = true
+		}
+	}
+	for i, k := range outKeys {
+		if !used[k] {
+			sorted = append(sorted, out[i])
+		}
+	}
+	return sorted
 }
 
 // mergeMap merges a map key by key, as scalar fields.

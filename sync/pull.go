@@ -8,12 +8,6 @@ import (
 	"github.com/humans-contacts/humans/store"
 )
 
-// Deletion by absence is refused when it would remove more than this
-// share of an account's mapped contacts at once (and more than a few):
-// a remote that suddenly lists almost nothing is more likely broken than
-// emptied. The job says so instead.
-const maxAbsentShare = 0.5
-
 // pull applies the remote's changes page by page; each page and the
 // cursor after it are written in one transaction.
 func (j *job) pull(ctx context.Context) error {
@@ -40,49 +34,81 @@ func (j *job) pull(ctx context.Context) error {
 		for _, n := range page.Notes {
 			j.note("%s", n)
 		}
-		if err := j.applyPage(ctx, page); err != nil {
-			return err
-		}
 		for _, r := range page.Items {
 			seen[r.ID] = true
 		}
-		done += len(page.Items)
-		j.e.progress(j.name, "pull", done, 0)
-		if !page.More {
-			if !page.Complete {
-				return nil
-			}
+		// The last page of a complete full listing also tells which
+		// mapped contacts are gone: they are held, with the cursor, in
+		// its transaction.
+		var absentFrom map[string]bool
+		if !page.More && page.Complete {
 			switch {
 			case !j.f.ListingComplete:
 				j.note("the remote does not guarantee its listing is complete: contacts missing from it were kept")
 			case !fromStart:
 				j.note("the listing resumed after an interruption: deletions are checked on the next full listing")
-			default:
-				return j.absent(ctx, seen)
+			case !j.exportOnly:
+				absentFrom = seen
 			}
-			return nil
+		}
+		if err := j.applyPage(ctx, page, absentFrom); err != nil {
+			return err
+		}
+		done += len(page.Items)
+		j.e.progress(j.name, "pull", done, 0)
+		if !page.More {
+			return j.settleDeletions(ctx)
 		}
 		cursor = page.Cursor
 	}
 }
 
 // applyPage writes one page and the cursor after it in one transaction.
-func (j *job) applyPage(ctx context.Context, page Page) error {
-	matches, err := j.matches(ctx, page.Items)
+// Remote deletions are not applied here but held (see settleDeletions);
+// with absentFrom, the mapped contacts it does not hold are held as
+// deleted too.
+func (j *job) applyPage(ctx context.Context, page Page, absentFrom map[string]bool) error {
+	items := make([]Remote, len(page.Items))
+	urls := make(map[string]string)
+	for i, r := range page.Items {
+		urls[r.ID] = j.stripPhoto(&r)
+		items[i] = r
+	}
+	matches, err := j.matches(ctx, items)
 	if err != nil {
 		return err
 	}
+	photos := make(map[string]*remotePhoto)
+	if j.photos != nil {
+		for _, r := range items {
+			if r.Deleted {
+				continue
+			}
+			link, err := j.e.st.SyncLinkByRemote(ctx, j.name, r.ID)
+			if err != nil {
+				return err
+			}
+			if photos[r.ID], err = j.fetchPhoto(ctx, r.ID, urls[r.ID], link); err != nil {
+				return err
+			}
+		}
+	}
 	before := *j.rec
 	err = j.e.st.Write(ctx, func(tx *store.Tx) error {
-		lw := newLocalWriter(tx, j.source())
-		for _, r := range page.Items {
+		lw := j.writer(tx)
+		for _, r := range items {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := j.applyRemote(tx, lw, r, matches[r.ID]); err != nil {
+			if err := j.applyRemote(tx, lw, r, matches[r.ID], photos[r.ID]); err != nil {
 				return fmt.Errorf("remote contact %s: %w", r.ID, err)
 			}
 			if err := j.hook("pull-item"); err != nil {
+				return err
+			}
+		}
+		if absentFrom != nil {
+			if err := j.holdAbsent(tx, absentFrom); err != nil {
 				return err
 			}
 		}
@@ -161,19 +187,24 @@ func (j *job) skip(r Remote, err error) error {
 }
 
 // applyRemote applies one remote change inside the page's transaction.
-func (j *job) applyRemote(tx *store.Tx, lw *localWriter, r Remote, m store.Match) error {
+// rp is its photo, for a provider that carries photos.
+func (j *job) applyRemote(tx *store.Tx, lw *localWriter, r Remote, m store.Match, rp *remotePhoto) error {
 	link, err := tx.SyncLinkByRemote(j.name, r.ID)
 	if err != nil {
 		return err
 	}
 	if j.exportOnly {
-		return j.linkOnly(tx, link, r, m)
+		return j.linkOnly(tx, link, r, m, rp)
 	}
 	if r.Deleted {
 		if link == nil {
 			return nil // never mapped here
 		}
-		return j.remoteDeleted(tx, link)
+		return j.holdDeletion(tx, link, false)
+	}
+	// Live again (or still): a deletion held for it is void.
+	if err := tx.DeleteSyncPendingDeletion(j.name, r.ID); err != nil {
+		return err
 	}
 	if link != nil && link.ETag != "" && link.ETag == r.ETag {
 		return nil // this version was applied already
@@ -200,7 +231,7 @@ func (j *job) applyRemote(tx *store.Tx, lw *localWriter, r Remote, m store.Match
 	}
 	remote := r.Contact
 	if h == nil || h.DeletedAt != nil {
-		if link != nil && base != nil && remote.Equal(*base) {
+		if link != nil && base != nil && remote.Equal(*base) && (rp == nil || rp.URL == link.PhotoURL) {
 			// Deleted here, unchanged there: the push deletes it.
 			link.ETag, link.RemoteUpdated = r.ETag, r.Updated
 			return tx.PutSyncLink(j.name, link)
@@ -235,19 +266,28 @@ func (j *job) applyRemote(tx *store.Tx, lw *localWriter, r Remote, m store.Match
 				return j.skip(r, err)
 			}
 			j.rec.Pulled.Created++
+			url, hash, _, err := j.mergePhoto(tx, created, nil, r.ID, rp, r.Updated)
+			if err != nil {
+				return err
+			}
 			return tx.PutSyncLink(j.name, &store.SyncLink{
 				LocalID: created.ID, RemoteID: r.ID, ETag: r.ETag, RemoteUpdated: r.Updated, Base: remote.encode(),
+				PhotoURL: url, PhotoHash: hash,
 			})
 		}
 	}
-	return j.mergeInto(tx, lw, h, base, r)
+	return j.mergeInto(tx, lw, h, base, r, rp)
 }
 
-// mergeInto merges remote contact r into local contact h against base,
-// writes the result here and the new link; a result the remote does not
-// have yet is marked to be pushed.
-func (j *job) mergeInto(tx *store.Tx, lw *localWriter, h *store.Human, base *Contact, r Remote) error {
-	local := FromHuman(h, tx)
+// mergeInto merges remote contact r (and its photo rp) into local
+// contact h against base, writes the result here and the new link; a
+// result the remote does not have yet is marked to be pushed.
+func (j *job) mergeInto(tx *store.Tx, lw *localWriter, h *store.Human, base *Contact, r Remote, rp *remotePhoto) error {
+	old, err := tx.SyncLinkByLocal(j.name, h.ID)
+	if err != nil {
+		return err
+	}
+	local := j.localOf(h, tx)
 	merged, cs := Merge(base, local, r.Contact, j.acc.Policy, h.UpdatedAt, r.Updated, j.e.opts.Region)
 	if !merged.Equal(local) {
 		if _, err := lw.update(h.ID, merged); err != nil {
@@ -264,12 +304,20 @@ func (j *job) mergeInto(tx *store.Tx, lw *localWriter, h *store.Human, base *Con
 		// sides agree on is the remote's, and the push sends ours.
 		newBase, dirty = r.Contact, true
 	}
+	if old != nil && old.RemoteID != r.ID {
+		old = nil // another remote contact's photo state
+	}
+	url, hash, photoDirty, err := j.mergePhoto(tx, h, old, r.ID, rp, r.Updated)
+	if err != nil {
+		return err
+	}
 	if err := tx.PutSyncLink(j.name, &store.SyncLink{
 		LocalID: h.ID, RemoteID: r.ID, ETag: r.ETag, RemoteUpdated: r.Updated, Base: newBase.encode(),
+		PhotoURL: url, PhotoHash: hash,
 	}); err != nil {
 		return err
 	}
-	return tx.SetSyncDirty(j.name, h.ID, dirty)
+	return tx.SetSyncDirty(j.name, h.ID, dirty || photoDirty)
 }
 
 // remoteDeleted applies a remote deletion to a mapped contact: moved to
@@ -286,8 +334,8 @@ func (j *job) remoteDeleted(tx *store.Tx, link *store.SyncLink) error {
 	if h == nil || h.DeletedAt != nil {
 		return tx.SetSyncDirty(j.name, link.LocalID, false) // gone on both sides
 	}
-	local := FromHuman(h, tx)
-	if base, ok := decodeBase(link.Base); ok && local.Equal(base) {
+	local := j.localOf(h, tx)
+	if base, ok := decodeBase(link.Base); ok && local.Equal(base) && (j.photos == nil || h.PhotoHash == link.PhotoHash) {
 		if err := tx.TrashHuman(h.ID, ""); err != nil {
 			return err
 		}
@@ -304,48 +352,10 @@ func (j *job) remoteDeleted(tx *store.Tx, link *store.SyncLink) error {
 	return tx.SetSyncDirty(j.name, h.ID, true)
 }
 
-// absent treats mapped contacts missing from a complete full listing as
-// deleted remotely.
-func (j *job) absent(ctx context.Context, seen map[string]bool) error {
-	links, err := j.e.st.SyncLinks(ctx, j.name)
-	if err != nil {
-		return err
-	}
-	var gone []*store.SyncLink
-	for _, l := range links {
-		if !seen[l.RemoteID] {
-			gone = append(gone, l)
-		}
-	}
-	if len(gone) == 0 {
-		return nil
-	}
-	if len(gone) > 10 && float64(len(gone)) > maxAbsentShare*float64(len(links)) {
-		j.note("%d of %d mapped contacts are missing from the remote's listing: not deleted here, check the account", len(gone), len(links))
-		return nil
-	}
-	j.note("full listing: %d contacts missing from it were taken as deleted remotely", len(gone))
-	before := *j.rec
-	err = j.e.st.Write(ctx, func(tx *store.Tx) error {
-		for _, l := range gone {
-			if err := j.remoteDeleted(tx, l); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		notes := j.rec.Notes
-		*j.rec = before
-		j.rec.Notes = notes
-	}
-	return err
-}
-
 // linkOnly is applyRemote for an export-only account: a remote contact
 // that is a local one not mapped yet is linked (and marked to be sent,
 // so that it takes this book's version); nothing else is done here.
-func (j *job) linkOnly(tx *store.Tx, link *store.SyncLink, r Remote, m store.Match) error {
+func (j *job) linkOnly(tx *store.Tx, link *store.SyncLink, r Remote, m store.Match, rp *remotePhoto) error {
 	if r.Deleted || link != nil || m.ID == 0 {
 		return nil
 	}
@@ -357,9 +367,13 @@ func (j *job) linkOnly(tx *store.Tx, link *store.SyncLink, r Remote, m store.Mat
 	if err != nil || h == nil || h.DeletedAt != nil {
 		return err
 	}
-	if err := tx.PutSyncLink(j.name, &store.SyncLink{
-		LocalID: h.ID, RemoteID: r.ID, ETag: r.ETag, RemoteUpdated: r.Updated, Base: r.Contact.encode(),
-	}); err != nil {
+	l := &store.SyncLink{LocalID: h.ID, RemoteID: r.ID, ETag: r.ETag, RemoteUpdated: r.Updated, Base: r.Contact.encode()}
+	if rp != nil && rp.URL != "" {
+		// The remote's photo bytes are not known: unlike any local one,
+		// so that this book's photo (or its absence) is sent.
+		l.PhotoURL, l.PhotoHash = rp.URL, "unknown"
+	}
+	if err := tx.PutSyncLink(j.name, l); err != nil {
 		return err
 	}
 	return tx.SetSyncDirty(j.name, h.ID, true)

@@ -65,21 +65,8 @@ func (j *job) push(ctx context.Context) error {
 			ids = append(ids, id)
 		}
 	}
-	for i, id := range ids {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := j.pushOne(ctx, id, dirty[id]); err != nil {
-			var verr *store.ValidationError
-			if !errors.As(err, &verr) {
-				return fmt.Errorf("contact %d: %w", id, err)
-			}
-			// The remote refuses this contact: the others go on, and
-			// the next edit of it is tried again.
-			j.rec.Pushed.Skipped++
-			j.note("contact %d not sent, the remote refused it: %v", id, err)
-		}
-		j.e.progress(j.name, "push", i+1, len(ids))
+	if err := j.pushAll(ctx, ids, dirty); err != nil {
+		return err
 	}
 	if current <= j.acc.PushedRevision {
 		return nil
@@ -93,36 +80,6 @@ func (j *job) push(ctx context.Context) error {
 		j.acc.PushedRevision = current
 		return tx.PutSyncAccount(acc)
 	})
-}
-
-func (j *job) pushOne(ctx context.Context, id int64, dirty bool) error {
-	st := j.e.st
-	h, err := st.GetHuman(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		h, err = nil, nil
-	}
-	if err != nil {
-		return err
-	}
-	link, err := st.SyncLinkByLocal(ctx, j.name, id)
-	if err != nil {
-		return err
-	}
-	if h == nil || h.DeletedAt != nil {
-		if link == nil {
-			return j.clearDirty(ctx, id, dirty)
-		}
-		return j.pushDelete(ctx, id, link)
-	}
-	local := FromHuman(h, j.names())
-	if link == nil {
-		return j.pushCreate(ctx, h.ID, local)
-	}
-	base, ok := decodeBase(link.Base)
-	if ok && local.Equal(base) {
-		return j.clearDirty(ctx, id, dirty)
-	}
-	return j.pushUpdate(ctx, h.ID, link, local, base)
 }
 
 func (j *job) clearDirty(ctx context.Context, id int64, dirty bool) error {
@@ -140,47 +97,60 @@ func (j *job) pushCreate(ctx context.Context, id int64, local Contact) error {
 	var r Remote
 	err := j.retry(ctx, func() (err error) {
 		r, err = j.p.Create(ctx, local)
-		var re *RetryError
-		if errors.As(err, &re) && re.Status != 429 {
-			return fmt.Errorf("create not retried, it may have been done (the next sync recognises it): %s", re.Error())
-		}
-		return err
+		return notDoneUnless429(err)
 	})
 	if err != nil {
 		return err
 	}
-	return j.e.st.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.PutSyncLink(j.name, &store.SyncLink{
-			LocalID: id, RemoteID: r.ID, ETag: r.ETag, RemoteUpdated: r.Updated, Base: local.encode(),
-		}); err != nil {
-			return err
-		}
-		j.rec.Pushed.Created++
-		return tx.SetSyncDirty(j.name, id, false)
-	})
+	if err := j.hook("push-create"); err != nil {
+		return err
+	}
+	if err := j.e.st.Write(ctx, func(tx *store.Tx) error { return j.linkCreated(tx, id, local, r) }); err != nil {
+		return err
+	}
+	return j.pushPhoto(ctx, id, true)
+}
+
+// updateRemote sends local over the remote contact id at etag: only the
+// fields that differ from base when the provider can (FieldUpdater).
+func (j *job) updateRemote(ctx context.Context, id, etag string, local, base Contact) (Remote, error) {
+	if j.fields != nil {
+		return j.fields.UpdateFields(ctx, id, etag, local, base)
+	}
+	return j.p.Update(ctx, id, etag, local)
 }
 
 // pushUpdate sends a changed contact with the etag last seen. When the
-// remote changed meanwhile it is fetched, merged here and sent again.
-func (j *job) pushUpdate(ctx context.Context, id int64, link *store.SyncLink, local, base Contact) error {
+// remote changed meanwhile it is fetched, merged here and sent again,
+// against the new base. failed, when not nil, is the answer of a batch
+// that already tried it (ErrPrecondition or ErrRemoteNotFound).
+func (j *job) pushUpdate(ctx context.Context, id int64, link *store.SyncLink, local, base Contact, failed error) error {
 	etag := link.ETag
 	for range 3 {
 		var r Remote
-		err := j.retry(ctx, func() (err error) {
-			r, err = j.p.Update(ctx, link.RemoteID, etag, local)
-			return err
-		})
+		err := failed
+		if failed == nil {
+			err = j.retry(ctx, func() (err error) {
+				r, err = j.updateRemote(ctx, link.RemoteID, etag, local, base)
+				return err
+			})
+		}
+		failed = nil
 		switch {
 		case err == nil:
-			return j.e.st.Write(ctx, func(tx *store.Tx) error {
-				if err := tx.PutSyncLink(j.name, &store.SyncLink{
-					LocalID: id, RemoteID: r.ID, ETag: r.ETag, RemoteUpdated: r.Updated, Base: local.encode(),
-				}); err != nil {
+			if err := j.e.st.Write(ctx, func(tx *store.Tx) error {
+				cur, err := tx.SyncLinkByLocal(j.name, id)
+				if err != nil {
 					return err
 				}
-				j.rec.Pushed.Updated++
-				return tx.SetSyncDirty(j.name, id, false)
-			})
+				if cur == nil {
+					cur = link
+				}
+				return j.linkUpdated(tx, id, cur, local, r)
+			}); err != nil {
+				return err
+			}
+			return j.pushPhoto(ctx, id, true)
 		case errors.Is(err, ErrRemoteNotFound):
 			return j.recreate(ctx, id, link, local)
 		case !errors.Is(err, ErrPrecondition):
@@ -198,10 +168,19 @@ func (j *job) pushUpdate(ctx context.Context, id int64, link *store.SyncLink, lo
 		if err != nil {
 			return err
 		}
+		url := j.stripPhoto(&rr)
 		if j.exportOnly {
 			// This book's version wins: send it again with the etag read.
 			etag = rr.ETag
 			continue
+		}
+		cur, err := j.e.st.SyncLinkByLocal(ctx, j.name, id)
+		if err != nil {
+			return err
+		}
+		rp, err := j.fetchPhoto(ctx, rr.ID, url, cur)
+		if err != nil {
+			return err
 		}
 		var settled bool
 		before := *j.rec
@@ -214,7 +193,7 @@ func (j *job) pushUpdate(ctx context.Context, id int64, link *store.SyncLink, lo
 				return fmt.Errorf("contact %d was deleted during the sync", id)
 			}
 			b := base
-			if err := j.mergeInto(tx, newLocalWriter(tx, j.source()), h, &b, rr); err != nil {
+			if err := j.mergeInto(tx, j.writer(tx), h, &b, rr, rp); err != nil {
 				return err
 			}
 			l, err := tx.SyncLinkByLocal(j.name, id)
@@ -225,7 +204,7 @@ func (j *job) pushUpdate(ctx context.Context, id int64, link *store.SyncLink, lo
 			if err != nil {
 				return err
 			}
-			local = FromHuman(h, tx)
+			local = j.localOf(h, tx)
 			base, _ = decodeBase(l.Base)
 			settled = local.Equal(base)
 			return nil
@@ -237,7 +216,7 @@ func (j *job) pushUpdate(ctx context.Context, id int64, link *store.SyncLink, lo
 			return err
 		}
 		if settled {
-			return nil
+			return j.pushPhoto(ctx, id, false)
 		}
 		etag = rr.ETag
 	}
@@ -293,14 +272,15 @@ func (j *job) pushDelete(ctx context.Context, id int64, link *store.SyncLink) er
 		if err != nil {
 			return err
 		}
-		if base, ok := decodeBase(link.Base); j.exportOnly || (ok && rr.Contact.Equal(base)) {
+		url := j.stripPhoto(&rr)
+		if base, ok := decodeBase(link.Base); j.exportOnly || (ok && rr.Contact.Equal(base) && (j.photos == nil || url == link.PhotoURL)) {
 			etag = rr.ETag // only the etag moved, or this book's deletion wins
 			continue
 		}
 		// Deleted here, changed there: bring it back with the change.
 		before := *j.rec
 		err = j.e.st.Write(ctx, func(tx *store.Tx) error {
-			lw := newLocalWriter(tx, j.source())
+			lw := j.writer(tx)
 			h, err := getLive(tx, id)
 			if err != nil {
 				return err
@@ -321,8 +301,11 @@ func (j *job) pushDelete(ctx context.Context, id int64, link *store.SyncLink) er
 				}
 			}
 			j.rec.Pulled.Updated++
+			// The remote's photo is taken as agreeing with the local one
+			// (its bytes were not downloaded): neither is overwritten.
 			if err := tx.PutSyncLink(j.name, &store.SyncLink{
 				LocalID: h.ID, RemoteID: rr.ID, ETag: rr.ETag, RemoteUpdated: rr.Updated, Base: rr.Contact.encode(),
+				PhotoURL: url, PhotoHash: h.PhotoHash,
 			}); err != nil {
 				return err
 			}

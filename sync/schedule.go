@@ -40,8 +40,8 @@ func (e *Engine) RunDue(ctx context.Context, last map[string]time.Time) []string
 		if ctx.Err() != nil {
 			return ran
 		}
-		if acc.IntervalMinutes <= 0 {
-			continue
+		if acc.IntervalMinutes <= 0 || acc.NeedsSignIn {
+			continue // not scheduled, or waiting to be connected again
 		}
 		prev, ok := last[acc.Name]
 		if !ok {
@@ -55,10 +55,12 @@ func (e *Engine) RunDue(ctx context.Context, last map[string]time.Time) []string
 			e.log.Warn("sync schedule: opening account", "account", acc.Name, "err", err)
 			continue
 		}
-		if err := p.Probe(ctx); err != nil {
+		if err := p.Probe(ctx); err != nil && !errors.Is(err, ErrSignIn) {
 			e.log.Debug("sync schedule: offline", "account", acc.Name, "err", err)
 			continue
 		}
+		// A probe refused for want of authorization runs the job, which
+		// puts the account in its "sign in again" state for all to see.
 		last[acc.Name] = now
 		if _, err := e.Run(ctx, acc.Name); err != nil && !errors.Is(err, ErrBusy) {
 			continue // recorded in the job history and the status

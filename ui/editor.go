@@ -789,35 +789,6 @@ func (r *phoneRow) value() app.Phone {
 	return app.Phone{Number: r.number.Text, Type: r.typ.Text, Extension: r.extension.Text, IsPrimary: r.primary.Checked}
 }
 
-type emailRow struct {
-	rowBase
-	typ     *widget.SelectEntry
-	address *entry
-	obj     fyne.CanvasObject
-}
-
-func newEmailRow(w *Window, changed func()) *emailRow {
-	r := &emailRow{rowBase: newRowBase(), typ: typePicker(app.EmailTypes, changed), address: newEntry(w)}
-	r.typ.SetText("home")
-	r.address.SetPlaceHolder("name@example.com")
-	r.address.OnChanged = func(string) { changed() }
-	r.obj = container.NewBorder(nil, nil, sized(r.typ, typeWidth), nil, r.address)
-	return r
-}
-
-func (r *emailRow) object() fyne.CanvasObject { return r.obj }
-func (r *emailRow) empty() bool               { return strings.TrimSpace(r.address.Text) == "" }
-
-func (r *emailRow) set(m app.Email) {
-	r.typ.SetText(m.Type)
-	r.address.SetText(m.Address)
-	r.primary.SetChecked(m.IsPrimary)
-}
-
-func (r *emailRow) value() app.Email {
-	return app.Email{Address: r.address.Text, Type: r.typ.Text, IsPrimary: r.primary.Checked}
-}
-
 type addressRow struct {
 	rowBase
 	typ                                                    *widget.SelectEntry
@@ -869,60 +840,66 @@ func (r *addressRow) value() app.Address {
 	}
 }
 
-type urlRow struct {
+// textRow is a row of a label picker and one text entry: an e-mail, a
+// web address, a messaging handle. fromRow and toRow convert between the
+// row's label, text and primary flag and the value it edits.
+type textRow[V any] struct {
 	rowBase
-	typ *widget.SelectEntry
-	url *entry
-	obj fyne.CanvasObject
+	label   *widget.SelectEntry
+	text    *entry
+	obj     fyne.CanvasObject
+	toRow   func(V) (label, text string, primary bool)
+	fromRow func(label, text string, primary bool) V
+}
+
+func newTextRow[V any](w *Window, changed func(), labels []string, defaultLabel, placeholder string,
+	toRow func(V) (string, string, bool), fromRow func(string, string, bool) V) *textRow[V] {
+	r := &textRow[V]{rowBase: newRowBase(), label: typePicker(labels, changed), text: newEntry(w), toRow: toRow, fromRow: fromRow}
+	r.label.SetText(defaultLabel)
+	r.text.SetPlaceHolder(placeholder)
+	r.text.OnChanged = func(string) { changed() }
+	r.obj = container.NewBorder(nil, nil, sized(r.label, typeWidth), nil, r.text)
+	return r
+}
+
+func (r *textRow[V]) object() fyne.CanvasObject { return r.obj }
+func (r *textRow[V]) empty() bool               { return strings.TrimSpace(r.text.Text) == "" }
+
+func (r *textRow[V]) set(v V) {
+	label, text, primary := r.toRow(v)
+	r.label.SetText(label)
+	r.text.SetText(text)
+	r.primary.SetChecked(primary)
+}
+
+func (r *textRow[V]) value() V { return r.fromRow(r.label.Text, r.text.Text, r.primary.Checked) }
+
+type (
+	emailRow = textRow[app.Email]
+	urlRow   = textRow[app.URL]
+	imRow    = textRow[app.IM]
+)
+
+func newEmailRow(w *Window, changed func()) *emailRow {
+	return newTextRow(w, changed, app.EmailTypes, "home", "name@example.com",
+		func(m app.Email) (string, string, bool) { return m.Type, m.Address, m.IsPrimary },
+		func(label, text string, primary bool) app.Email {
+			return app.Email{Address: text, Type: label, IsPrimary: primary}
+		})
 }
 
 func newURLRow(w *Window, changed func()) *urlRow {
-	r := &urlRow{rowBase: newRowBase(), typ: typePicker(app.URLTypes, changed), url: newEntry(w)}
-	r.typ.SetText("website")
-	r.url.SetPlaceHolder("https://…")
-	r.url.OnChanged = func(string) { changed() }
-	r.obj = container.NewBorder(nil, nil, sized(r.typ, typeWidth), nil, r.url)
-	return r
-}
-
-func (r *urlRow) object() fyne.CanvasObject { return r.obj }
-func (r *urlRow) empty() bool               { return strings.TrimSpace(r.url.Text) == "" }
-
-func (r *urlRow) set(u app.URL) {
-	r.typ.SetText(u.Type)
-	r.url.SetText(u.URL)
-	r.primary.SetChecked(u.IsPrimary)
-}
-
-func (r *urlRow) value() app.URL {
-	return app.URL{URL: r.url.Text, Type: r.typ.Text, IsPrimary: r.primary.Checked}
-}
-
-type imRow struct {
-	rowBase
-	service *widget.SelectEntry
-	handle  *entry
-	obj     fyne.CanvasObject
+	return newTextRow(w, changed, app.URLTypes, "website", "https://…",
+		func(u app.URL) (string, string, bool) { return u.Type, u.URL, u.IsPrimary },
+		func(label, text string, primary bool) app.URL {
+			return app.URL{URL: text, Type: label, IsPrimary: primary}
+		})
 }
 
 func newIMRow(w *Window, changed func()) *imRow {
-	r := &imRow{rowBase: newRowBase(), service: typePicker(app.IMServices, changed), handle: newEntry(w)}
-	r.service.SetText("signal")
-	r.handle.SetPlaceHolder("Handle")
-	r.handle.OnChanged = func(string) { changed() }
-	r.obj = container.NewBorder(nil, nil, sized(r.service, typeWidth), nil, r.handle)
-	return r
-}
-
-func (r *imRow) object() fyne.CanvasObject { return r.obj }
-func (r *imRow) empty() bool               { return strings.TrimSpace(r.handle.Text) == "" }
-
-func (r *imRow) set(im app.IM) {
-	r.service.SetText(im.Service)
-	r.handle.SetText(im.Handle)
-	r.primary.SetChecked(im.IsPrimary)
-}
-
-func (r *imRow) value() app.IM {
-	return app.IM{Handle: r.handle.Text, Service: r.service.Text, IsPrimary: r.primary.Checked}
+	return newTextRow(w, changed, app.IMServices, "signal", "Handle",
+		func(im app.IM) (string, string, bool) { return im.Service, im.Handle, im.IsPrimary },
+		func(label, text string, primary bool) app.IM {
+			return app.IM{Handle: text, Service: label, IsPrimary: primary}
+		})
 }

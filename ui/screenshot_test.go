@@ -93,7 +93,7 @@ func TestScreenshots(t *testing.T) {
 
 	h.w.editSelected()
 	h.waitFor("the editor", func() bool { return h.w.editor != nil })
-	h.w.editor.emails.rows[0].address.SetText("zoe@")
+	h.w.editor.emails.rows[0].text.SetText("zoe@")
 	h.w.editor.save()
 	h.waitFor("the error", func() bool { return h.w.editor.emails.rows[0].err.Visible() })
 	save("editor")

@@ -176,7 +176,7 @@ func TestCreateContactThroughEditor(t *testing.T) {
 	test.Type(e.firstName, "Zoë")
 	test.Type(e.lastName, "Durand")
 	test.Type(e.jobTitle, "Engineer")
-	test.Type(e.emails.rows[0].address, "zoe@example.com")
+	test.Type(e.emails.rows[0].text, "zoe@example.com")
 	test.Type(e.phones.rows[0].number, "+33 6 12 34 56 78")
 	test.Type(e.birthday, "--03-12")
 	test.Tap(e.addresses.addBtn)
@@ -237,7 +237,7 @@ func TestValidationErrorShownNextToField(t *testing.T) {
 	h := newHarness(t)
 	e := h.openNewEditor()
 	test.Type(e.firstName, "Ann")
-	test.Type(e.emails.rows[0].address, "not-an-email")
+	test.Type(e.emails.rows[0].text, "not-an-email")
 	test.Type(e.birthday, "1990-02-30")
 	test.Tap(e.saveButton)
 	// The birthday is read by the window: its error comes at once and
@@ -268,7 +268,7 @@ func TestValidationErrorShownNextToField(t *testing.T) {
 	}
 
 	// Fixing the address saves.
-	row.address.SetText("ann@example.com")
+	row.text.SetText("ann@example.com")
 	test.Tap(e.saveButton)
 	h.waitFor("the save", func() bool { return h.w.editor == nil })
 	if row.err.Visible() {
@@ -774,7 +774,7 @@ func TestErrorScrolledIntoView(t *testing.T) {
 		r.city.SetText("Lyon")
 	}
 	test.Tap(e.urls.addBtn)
-	test.Type(e.urls.rows[0].url, "not a web address")
+	test.Type(e.urls.rows[0].text, "not a web address")
 	test.Tap(e.saveButton)
 	l := e.urls.rows[0].err
 	h.waitFor("the web address error", l.Visible)

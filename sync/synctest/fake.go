@@ -3,7 +3,9 @@
 // benchmarks: etags checked on update and delete, paged listings,
 // cursors that expire, tombstones, and failures injected on demand
 // (errors between pages and between pushes, 429 with Retry-After, 500,
-// connections dropped after the request was done).
+// connections dropped after the request was done). It also has the
+// optional interfaces (sync.FieldUpdater, sync.Batcher,
+// sync.PhotoSyncer) with Google's rules; Plain hides them.
 package synctest
 
 import (
@@ -62,6 +64,24 @@ type Fake struct {
 	// Feat is what the Fake advertises; Feed false makes every pull a
 	// full listing by pages ("p<offset>" cursors).
 	Feat sync.Features
+
+	// Limits are the batch limits; zeros mean Google's (200, 200, 500).
+	// A batch over its limit is refused whole.
+	Limits struct{ Create, Update, Delete int }
+	// Validate, when set, is the remote's check of a contact it is sent
+	// (create or update, alone or in a batch); its error refuses that
+	// contact alone.
+	Validate func(c sync.Contact) error
+	// Photos: photos are bytes set only through PutPhoto (as Google's
+	// updateContactPhoto); creates and updates leave PhotoURL alone.
+	Photos bool
+
+	// Unlisted contacts are left out of full listings while Get still
+	// finds them: a listing that lags behind a write, or is cut short.
+	Unlisted map[string]bool
+
+	photos map[string][]byte // photo URL → bytes
+	masks  [][]string        // the fields of every UpdateFields sent
 }
 
 // New returns an empty Fake with a change feed that reports deletions.
@@ -193,7 +213,7 @@ func (f *Fake) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		}
 		var live []*entry
 		for _, e := range f.byID {
-			if !e.r.Deleted {
+			if !e.r.Deleted && !f.Unlisted[e.r.ID] {
 				live = append(live, e)
 			}
 		}
@@ -230,7 +250,7 @@ func (f *Fake) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 	var changed []*entry
 	for _, rec := range f.log[from:] {
 		e := rec.e
-		if e.seq != rec.seq || (full && e.r.Deleted) || (!f.Feat.Tombstones && e.r.Deleted) {
+		if e.seq != rec.seq || (full && (e.r.Deleted || f.Unlisted[e.r.ID])) || (!f.Feat.Tombstones && e.r.Deleted) {
 			continue
 		}
 		changed = append(changed, e)
@@ -306,10 +326,10 @@ func (f *Fake) Create(ctx context.Context, c sync.Contact) (sync.Remote, error) 
 	if err != nil {
 		return sync.Remote{}, err
 	}
-	f.nextID++
-	e := &entry{r: sync.Remote{ID: "r" + strconv.Itoa(f.nextID), Contact: c.Clone()}}
-	f.bump(e)
-	f.byID[e.r.ID] = e
+	if err := f.validate(c); err != nil {
+		return sync.Remote{}, err
+	}
+	e := f.create(c)
 	if ft != nil {
 		return sync.Remote{}, ft.Err
 	}
@@ -331,10 +351,16 @@ func (f *Fake) Update(ctx context.Context, id, etag string, c sync.Contact) (syn
 	if etag != e.r.ETag {
 		return sync.Remote{}, fmt.Errorf("%s: %w", id, sync.ErrPrecondition)
 	}
-	uid := e.r.Contact.UID
+	if err := f.validate(c); err != nil {
+		return sync.Remote{}, err
+	}
+	uid, photo := e.r.Contact.UID, e.r.Contact.PhotoURL
 	e.r.Contact = c.Clone()
 	if e.r.Contact.UID == "" {
 		e.r.Contact.UID = uid
+	}
+	if f.Photos {
+		e.r.Contact.PhotoURL = photo
 	}
 	f.bump(e)
 	if ft != nil {
@@ -378,7 +404,11 @@ func (f *Fake) Put(id string, c sync.Contact) sync.Remote {
 		e = &entry{r: sync.Remote{ID: "r" + strconv.Itoa(f.nextID)}}
 		f.byID[e.r.ID] = e
 	}
+	photo := e.r.Contact.PhotoURL
 	e.r.Contact, e.r.Deleted = c.Clone(), false
+	if f.Photos {
+		e.r.Contact.PhotoURL = photo
+	}
 	f.bump(e)
 	return clone(e.r)
 }
