@@ -171,8 +171,10 @@ func (p *Provider) UpdateBatch(ctx context.Context, items []sync.BatchUpdate) ([
 	return results, nil
 }
 
-// DeleteBatch deletes contacts with batchDeleteContacts (which takes no
-// etags). When some are gone already, the others are deleted one by one.
+// DeleteBatch deletes contacts with batchDeleteContacts, which takes no
+// etags. Google refuses the whole call when one contact is gone already
+// (sync.ErrRemoteNotFound): nothing is deleted then, and the engine
+// deletes them one by one.
 func (p *Provider) DeleteBatch(ctx context.Context, ids []string) error {
 	if len(ids) > maxBatchDelete {
 		return fmt.Errorf("google: %d contacts in one delete batch, more than %d", len(ids), maxBatchDelete)
@@ -181,14 +183,5 @@ func (p *Provider) DeleteBatch(ctx context.Context, ids []string) error {
 		return nil
 	}
 	_, err := p.svc.People.BatchDeleteContacts(&people.BatchDeleteContactsRequest{ResourceNames: ids}).Context(ctx).Do()
-	err = classify(fmt.Sprintf("deleting %d contacts", len(ids)), err, true)
-	if !errors.Is(err, sync.ErrRemoteNotFound) {
-		return err
-	}
-	for _, id := range ids {
-		if err := p.Delete(ctx, id, ""); err != nil && !errors.Is(err, sync.ErrRemoteNotFound) {
-			return err
-		}
-	}
-	return nil
+	return classify(fmt.Sprintf("deleting %d contacts", len(ids)), err, true)
 }

@@ -103,7 +103,8 @@ func TestBatches(t *testing.T) {
 		t.Fatalf("update batch after a 503: %v", err)
 	}
 
-	// Deletes: 500 at most; a contact gone already does not stop the rest.
+	// Deletes: 500 at most; a contact gone already refuses the batch,
+	// and nothing of it is done.
 	if err := p.DeleteBatch(ctx, make([]string, 501)); err == nil {
 		t.Fatal("501 deletes accepted")
 	}
@@ -114,7 +115,13 @@ func TestBatches(t *testing.T) {
 	if err := p.Delete(ctx, ids[0], ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.DeleteBatch(ctx, ids); err != nil {
+	if err := p.DeleteBatch(ctx, ids); !errors.Is(err, sync.ErrRemoteNotFound) {
+		t.Fatalf("a batch with a contact gone: %v", err)
+	}
+	if f.Len() != 199 {
+		t.Fatalf("a refused batch deleted %d contacts", 199-f.Len())
+	}
+	if err := p.DeleteBatch(ctx, ids[1:]); err != nil {
 		t.Fatal(err)
 	}
 	if f.Len() != 100 {
