@@ -217,6 +217,37 @@ func TestCrashWhileApplyingDeletionsLosesNothing(t *testing.T) {
 	}
 }
 
+// A job that stops between the page that held deletions and their
+// settling leaves them tentative: not shown as waiting, settled by the
+// next run.
+func TestDeletionsOfAnUnfinishedJobAreSettledByTheNext(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	linked(t, e, 30)
+	e.sync() // the cursor past the creates' echoes
+	e.fake.PageSize = 2
+	for i := range 3 {
+		e.fake.Remove(findRemote(t, e.fake, fmt.Sprintf("M%02d", i)).ID)
+	}
+	e.fake.Inject(synctest.Fault{Op: "pull", Skip: 1, Err: synctest.ErrFatal})
+	if _, err := e.eng.Run(ctx, account); !errors.Is(err, synctest.ErrFatal) {
+		t.Fatalf("err %v, want the crash", err)
+	}
+	if all, _ := e.st.SyncPendingDeletions(ctx, account); len(all) != 2 {
+		t.Fatalf("%d deletions recorded by the first page, want 2", len(all))
+	}
+	if st, _ := e.eng.Status(ctx, account); st.PendingDeletions != 0 || len(pendingIDs(t, e)) != 0 {
+		t.Errorf("tentative deletions shown as waiting: %+v", st)
+	}
+	if res, err := e.eng.KeepDeletions(ctx, account); err != nil || res.Kept != 0 {
+		t.Errorf("keep acted on tentative deletions: %+v %v", res, err)
+	}
+	e.reopen()
+	if job := e.sync(); job.Pulled.Deleted != 3 || len(e.all()) != 27 {
+		t.Errorf("rerun: %+v, %d contacts", job, len(e.all()))
+	}
+	assertConverged(t, e)
+}
+
 func TestARemoteContactBackVoidsItsHeldDeletion(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	linked(t, e, 20)

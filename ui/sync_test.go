@@ -92,6 +92,8 @@ func TestSyncDialogSetsUpTheHubSyncsAndFlipsAConflict(t *testing.T) {
 		return strings.Contains(all, "Ada Lovelace · Job title") && strings.Contains(all, "On this computer: Engineer") &&
 			strings.Contains(all, "On the Hub: Mathematician") && strings.Contains(all, "Kept the Hub's")
 	})
+	// The conflict shows while the job still pushes: wait for its end.
+	h.waitFor("the sync's end", func() bool { return !s.syncNow.Disabled() })
 	got, _ := h.svc.Human(ctx, local.ID)
 	if got.JobTitle != "Mathematician" {
 		t.Fatalf("newest wins: job title %q", got.JobTitle)
