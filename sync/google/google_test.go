@@ -528,6 +528,12 @@ func TestGroupsAndFavourite(t *testing.T) {
 			t.Fatalf("memberships %v lack %s", got, want)
 		}
 	}
+	// A group named as one of Google's own labels cannot be sent: this
+	// contact is refused, nothing is made.
+	var verr *store.ValidationError
+	if _, err := p.Create(ctx, sync.Contact{FirstName: "S", Groups: []string{"Starred"}}); !errors.As(err, &verr) {
+		t.Fatalf("a group called Starred: %v", err)
+	}
 	// Out of a label and unstarred; the system groups stay.
 	c2 := r2.Contact.Clone()
 	c2.Groups, c2.IsFavorite = []string{"Fresh"}, false
