@@ -168,6 +168,7 @@ func (e *Engine) Status(ctx context.Context, name string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	pending = heldOnly(pending)
 	e.mu.Lock()
 	if st, ok := e.running[name]; ok {
 		s := *st

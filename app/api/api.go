@@ -160,6 +160,9 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/hub/status", anyKey, s.hubStatus},
 		{"GET", "/api/hub/conflicts", anyKey, s.hubConflicts},
 		{"POST", "/api/hub/conflicts/{id}/flip", anyKey, s.flipHubConflict},
+		{"GET", "/api/sync/deletions", anyKey, s.syncDeletions},
+		{"POST", "/api/sync/deletions/confirm", anyKey, s.settleSyncDeletions(true)},
+		{"POST", "/api/sync/deletions/keep", anyKey, s.settleSyncDeletions(false)},
 
 		{"POST", "/api/sms/send", anyKey, s.sendSMS},
 		{"POST", "/api/sms/send-bulk", anyKey, s.sendBulkSMS},

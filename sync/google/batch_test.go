@@ -103,7 +103,8 @@ func TestBatches(t *testing.T) {
 		t.Fatalf("update batch after a 503: %v", err)
 	}
 
-	// Deletes: 500 at most; a contact gone already does not stop the rest.
+	// Deletes: 500 at most; a contact gone already refuses the batch,
+	// and nothing of it is done.
 	if err := p.DeleteBatch(ctx, make([]string, 501)); err == nil {
 		t.Fatal("501 deletes accepted")
 	}
@@ -114,7 +115,13 @@ func TestBatches(t *testing.T) {
 	if err := p.Delete(ctx, ids[0], ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.DeleteBatch(ctx, ids); err != nil {
+	if err := p.DeleteBatch(ctx, ids); !errors.Is(err, sync.ErrRemoteNotFound) {
+		t.Fatalf("a batch with a contact gone: %v", err)
+	}
+	if f.Len() != 199 {
+		t.Fatalf("a refused batch deleted %d contacts", 199-f.Len())
+	}
+	if err := p.DeleteBatch(ctx, ids[1:]); err != nil {
 		t.Fatal(err)
 	}
 	if f.Len() != 100 {
@@ -150,5 +157,40 @@ func TestCreateBatchRefused(t *testing.T) {
 	}
 	if verr.Fields["name"] == "" {
 		t.Fatalf("the refusal names no field: %v", verr)
+	}
+}
+
+// TestUpdateBatchLabels: a label given to many contacts reads them in
+// one batchGet (for their system groups) and writes them in one batch.
+func TestUpdateBatchLabels(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	p := newProvider(t, f)
+	res, err := p.CreateBatch(ctx, contacts(5, "l"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []sync.BatchUpdate
+	for _, r := range res {
+		c := r.Remote.Contact.Clone()
+		c.Groups, c.IsFavorite = []string{"Bulk"}, true
+		items = append(items, sync.BatchUpdate{ID: r.Remote.ID, ETag: r.Remote.ETag, Contact: c, Base: r.Remote.Contact})
+	}
+	f.Remove(items[3].ID)
+	f.ResetCounts()
+	ures, err := p.UpdateBatch(ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range ures {
+		if (i == 3) != errors.Is(r.Err, sync.ErrRemoteNotFound) || (i != 3 && !r.Remote.Contact.Equal(items[i].Contact)) {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+	}
+	if f.Count(googletest.MethodBatchGet) != 1 || f.Count(googletest.MethodGet) != 0 || f.Count(googletest.MethodBatchUpdate) != 1 {
+		t.Fatalf("%d batch reads, %d reads, %d batch updates", f.Count(googletest.MethodBatchGet), f.Count(googletest.MethodGet), f.Count(googletest.MethodBatchUpdate))
+	}
+	person, _ := f.Person(items[0].ID)
+	if len(person.Memberships) != 3 {
+		t.Fatalf("memberships: %s", jsonOf(person.Memberships))
 	}
 }

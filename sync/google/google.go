@@ -334,15 +334,17 @@ func (p *Provider) UpdateFields(ctx context.Context, id, etag string, c, base sy
 }
 
 // updateBody is the person an update of mask sends. When memberships
-// change, the contact is read first (its system groups are kept) and its
-// etag must still be etag.
-func (p *Provider) updateBody(ctx context.Context, id, etag string, c sync.Contact, mask []string) (*people.Person, error) {
+// change, the contact as it is now (cur, read here when nil) gives the
+// system groups to keep, and its etag must still be etag.
+func (p *Provider) updateBody(ctx context.Context, id, etag string, c sync.Contact, mask []string, cur *people.Person) (*people.Person, error) {
 	person := &people.Person{Etag: etag, ResourceName: id}
 	for _, f := range mask {
 		if f == "memberships" {
-			cur, err := p.getPerson(ctx, id)
-			if err != nil {
-				return nil, err
+			if cur == nil {
+				var err error
+				if cur, err = p.getPerson(ctx, id); err != nil {
+					return nil, err
+				}
 			}
 			if cur.Etag != etag {
 				return nil, fmt.Errorf("google: updating %s: %w", id, sync.ErrPrecondition)
@@ -365,7 +367,7 @@ func (p *Provider) updateBody(ctx context.Context, id, etag string, c sync.Conta
 }
 
 func (p *Provider) update(ctx context.Context, id, etag string, c sync.Contact, mask []string) (sync.Remote, error) {
-	person, err := p.updateBody(ctx, id, etag, c, mask)
+	person, err := p.updateBody(ctx, id, etag, c, mask, nil)
 	if err != nil {
 		return sync.Remote{}, err
 	}

@@ -1,8 +1,10 @@
 package google_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -396,12 +398,20 @@ func TestQuota(t *testing.T) {
 func TestSignIn(t *testing.T) {
 	f := newFake(t, googletest.Options{Token: "access-secret-1", RefreshToken: "refresh-secret-2"})
 	client := oauthClient(t, f, "refresh-secret-2")
-	p, err := google.New(ctx, google.Config{Endpoint: f.Endpoint(), HTTPClient: client})
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p, err := google.New(ctx, google.Config{Endpoint: f.Endpoint(), HTTPClient: client, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Pull(ctx, ""); err != nil {
 		t.Fatalf("pull with a good token: %v", err)
+	}
+	if _, err := p.Create(ctx, sync.Contact{FirstName: "L", Groups: []string{"New label"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "label created") || strings.Contains(logs.String(), "secret") {
+		t.Fatalf("logs: %s", logs.String())
 	}
 	f.Revoke()
 	// The access token is cached: Google refuses it (401).
@@ -517,6 +527,12 @@ func TestGroupsAndFavourite(t *testing.T) {
 		if !slices.Contains(got, want) {
 			t.Fatalf("memberships %v lack %s", got, want)
 		}
+	}
+	// A group named as one of Google's own labels cannot be sent: this
+	// contact is refused, nothing is made.
+	var verr *store.ValidationError
+	if _, err := p.Create(ctx, sync.Contact{FirstName: "S", Groups: []string{"Starred"}}); !errors.As(err, &verr) {
+		t.Fatalf("a group called Starred: %v", err)
 	}
 	// Out of a label and unstarred; the system groups stay.
 	c2 := r2.Contact.Clone()

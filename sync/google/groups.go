@@ -115,7 +115,9 @@ func (g *groups) ensure(ctx context.Context, name string) (string, error) {
 		if rn, ok := g.byName[store.Fold(name)]; ok {
 			return rn, nil
 		}
-		return "", fmt.Errorf("google: label %q exists already but is not listed", name)
+		// A name Google keeps for itself ("Starred"): this contact's
+		// groups cannot be sent; the others go on.
+		return "", &store.ValidationError{Fields: map[string]string{"groups": fmt.Sprintf("Google has a label %q of its own: rename the group to sync it", name)}}
 	}
 	if err != nil {
 		return "", classify(fmt.Sprintf("creating label %q", name), err, true)

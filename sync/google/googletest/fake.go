@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/api/people/v1"
@@ -176,6 +177,8 @@ type Server struct {
 	windowN    int
 	revoked    bool
 	maxBatches map[string]int // the largest batch seen per method
+
+	inFlight, maxInFlight atomic.Int64 // write requests being answered
 }
 
 // New starts a fake People API; Close stops it.
@@ -295,6 +298,13 @@ func (s *Server) ResourceNames() []string {
 	return out
 }
 
+// Made is the number of contacts ever created (deleted ones included).
+func (s *Server) Made() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.people)
+}
+
 // Len is the number of live contacts.
 func (s *Server) Len() int { return len(s.ResourceNames()) }
 
@@ -318,6 +328,21 @@ func (s *Server) Groups() map[string]string {
 		}
 	}
 	return out
+}
+
+// SetPhoto sets a contact's photo as Google's UI would (nil removes it).
+func (s *Server) SetPhoto(rn string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.live(rn)
+	if rec == nil {
+		panic("googletest: SetPhoto of unknown contact " + rn)
+	}
+	rec.photo = slices.Clone(data)
+	if data != nil {
+		rec.photoN++
+	}
+	s.write(rec, rec.cur.p, false)
 }
 
 // Photo returns the bytes of a contact's photo (nil for none).
@@ -394,6 +419,10 @@ func (s *Server) MaxBatch(method string) int {
 	defer s.mu.Unlock()
 	return s.maxBatches[method]
 }
+
+// MaxWritesInFlight is the largest number of write requests (POST,
+// PATCH, DELETE) that were being answered at the same time.
+func (s *Server) MaxWritesInFlight() int { return int(s.maxInFlight.Load()) }
 
 // ResetCounts sets every count to zero.
 func (s *Server) ResetCounts() {
@@ -662,6 +691,20 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // ----- routing -----
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// Writes in flight at once are counted before the lock: Google wants
+	// a user's mutations sent one at a time.
+	if r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/") {
+		n := s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+		for {
+			m := s.maxInFlight.Load()
+			if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		// Let a second writer arrive while this one is in flight.
+		time.Sleep(200 * time.Microsecond)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	path := r.URL.Path
@@ -1284,19 +1327,33 @@ func (s *Server) createGroup(name string) (*group, *apiErr) {
 	return g, nil
 }
 
-func (s *Server) groupJSON(g *group) map[string]any {
-	n := 0
-	for _, rec := range s.people {
-		if !rec.cur.deleted && s.isMember(rec, g.rn) {
-			n++
+// groupJSON is a contact group as Google answers it, with the fields
+// asked for (nil: Google's default, memberCount included).
+func (s *Server) groupJSON(g *group, fields []string) map[string]any {
+	want := func(f string) bool { return fields == nil || slices.Contains(fields, f) }
+	out := map[string]any{"resourceName": g.rn, "etag": g.etag}
+	if want("name") {
+		out["name"], out["formattedName"] = g.name, g.name
+	}
+	if want("groupType") {
+		out["groupType"] = "USER_CONTACT_GROUP"
+		if g.system {
+			out["groupType"] = "SYSTEM_CONTACT_GROUP"
 		}
 	}
-	t := "USER_CONTACT_GROUP"
-	if g.system {
-		t = "SYSTEM_CONTACT_GROUP"
+	if want("metadata") {
+		out["metadata"] = map[string]any{"updateTime": g.updated.Format(time.RFC3339Nano)}
 	}
-	return map[string]any{"resourceName": g.rn, "etag": g.etag, "name": g.name, "formattedName": g.name,
-		"groupType": t, "memberCount": n, "metadata": map[string]any{"updateTime": g.updated.Format(time.RFC3339Nano)}}
+	if want("memberCount") {
+		n := 0
+		for _, rec := range s.people {
+			if !rec.cur.deleted && s.isMember(rec, g.rn) {
+				n++
+			}
+		}
+		out["memberCount"] = n
+	}
+	return out
 }
 
 func (s *Server) isMember(rec *record, grn string) bool {
@@ -1330,10 +1387,17 @@ func (s *Server) listGroups(q url.Values, _ map[string]any) (any, *apiErr) {
 		}
 		off = n
 	}
+	var fields []string
+	if gf := q.Get("groupFields"); gf != "" {
+		var e *apiErr
+		if fields, e = fieldList(gf, []string{"clientData", "groupType", "memberCount", "metadata", "name"}, "groupFields"); e != nil {
+			return nil, e
+		}
+	}
 	end := min(off+size, len(gs))
 	var items []any
 	for _, g := range gs[off:end] {
-		items = append(items, s.groupJSON(g))
+		items = append(items, s.groupJSON(g, fields))
 	}
 	out := map[string]any{"contactGroups": items, "totalItems": len(gs)}
 	if end < len(gs) {
@@ -1348,7 +1412,7 @@ func (s *Server) createGroupReq(_ url.Values, body map[string]any) (any, *apiErr
 	if e != nil {
 		return nil, e
 	}
-	return s.groupJSON(g), nil
+	return s.groupJSON(g, nil), nil
 }
 
 func (s *Server) modify(grn string, body map[string]any) (any, *apiErr) {
