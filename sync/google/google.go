@@ -191,7 +191,12 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		if person == nil || person.ResourceName == "" {
 			continue
 		}
-		page.Items = append(page.Items, remoteOf(person, p.groups.name))
+		r, note := remoteNoted(person, p.groups.name)
+		page.Items = append(page.Items, r)
+		if note != "" {
+			p.log.Info("google: "+note, "contact", r.ID)
+			page.Notes = append(page.Notes, note)
+		}
 	}
 	if resp.NextPageToken != "" {
 		page.More = true
@@ -221,7 +226,11 @@ func (p *Provider) remote(ctx context.Context, person *people.Person) (sync.Remo
 	if err := p.groups.ensureKnown(ctx, []*people.Person{person}); err != nil {
 		return sync.Remote{}, err
 	}
-	return remoteOf(person, p.groups.name), nil
+	r, note := remoteNoted(person, p.groups.name)
+	if note != "" {
+		p.log.Info("google: "+note, "contact", r.ID)
+	}
+	return r, nil
 }
 
 // Get reads one contact.
