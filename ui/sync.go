@@ -101,6 +101,7 @@ type syncState struct {
 // refreshSync reads the status (and, with the dialog open, the conflicts
 // and history) and shows them.
 func (w *Window) refreshSync() {
+	w.refreshGoogle() // the Google accounts dialog follows the statuses too
 	withLists := w.sync != nil
 	background(w, func(ctx context.Context) (syncState, error) {
 		var st syncState
@@ -222,7 +223,8 @@ func (w *Window) showSync() {
 		widget.NewLabel(""), container.NewHBox(s.enabled, sized(s.interval, 60), widget.NewLabel("minutes")),
 	)
 	settings := container.NewVBox(form, container.NewHBox(layout.NewSpacer(), s.save))
-	statusBox := container.NewVBox(container.NewBorder(nil, nil, nil, s.syncNow, s.status))
+	googleButton := widget.NewButtonWithIcon("Google accounts…", theme.AccountIcon(), w.showGoogle)
+	statusBox := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(googleButton, s.syncNow), s.status))
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Status", container.NewBorder(statusBox, nil, nil, nil,
 			container.NewVScroll(s.history))),
