@@ -599,3 +599,39 @@ func TestEngineGroups(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestEngineMessyGoogleContact: values Google took but the book refuses
+// are left out (and said in the job); the rest of the contact is synced,
+// and Google keeps them.
+func TestEngineMessyGoogleContact(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	p := person("Messy", "Data", "")
+	p.EmailAddresses = []*people.EmailAddress{{Value: "messy at example dot com"}, {Value: "messy@example.org"}}
+	p.PhoneNumbers = []*people.PhoneNumber{{Value: "ask reception"}, {Value: "+33 6 98 76 54 32", Metadata: &people.FieldMetadata{SourcePrimary: true}}}
+	p.Birthdays = []*people.Birthday{{Date: &people.Date{Month: 2, Day: 30}}}
+	p.Urls = []*people.Url{{Value: "my site"}}
+	rn := f.Add(p)
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	job := b.sync("g")
+	m := b.live()["Messy"]
+	if m == nil || len(m.Emails) != 1 || len(m.Phones) != 1 || m.Birthday != nil || len(m.URLs) != 0 {
+		t.Fatalf("book's Messy: %+v (job %+v)", m, job)
+	}
+	if !slices.ContainsFunc(job.Notes, func(n string) bool { return strings.Contains(n, `"ask reception"`) }) {
+		t.Fatalf("job notes: %v", job.Notes)
+	}
+	// An edit of another field leaves Google's values as they are.
+	if _, err := b.st.UpdateHuman(ctx, m.ID, store.HumanPatch{Notes: ptr("tidy")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.sync("g")
+	after, _ := f.Person(rn)
+	if len(after.EmailAddresses) != 2 || len(after.PhoneNumbers) != 2 || len(after.Urls) != 1 || len(after.Biographies) != 1 {
+		t.Fatalf("Google's Messy: %s", jsonOf(after))
+	}
+	f.ResetCounts()
+	b.sync("g")
+	if f.Mutations() != 0 {
+		t.Fatal("the left-out values make the contact look changed")
+	}
+}

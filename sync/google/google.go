@@ -105,6 +105,8 @@ func (p *Provider) Features() sync.Features {
 }
 
 // Profile returns the signed-in person's primary e-mail and name (people/me).
+// Google answers the e-mail only to a token with an e-mail scope
+// (userinfo.email or user.emails.read) besides contacts.
 func (p *Provider) Profile(ctx context.Context) (email, name string, err error) {
 	me, err := p.svc.People.Get("people/me").PersonFields("names,emailAddresses").Context(ctx).Do()
 	if err != nil {
@@ -127,9 +129,10 @@ func (p *Provider) Profile(ctx context.Context) (email, name string, err error) 
 	return email, name, nil
 }
 
-// Probe reads the profile: cheap, and it checks the authorization too.
+// Probe asks for one contact group: cheap, and it checks that the
+// authorization covers the contacts (people/me needs another scope).
 func (p *Provider) Probe(ctx context.Context) error {
-	_, err := p.svc.People.Get("people/me").PersonFields("emailAddresses").Context(ctx).Do()
+	_, err := p.svc.ContactGroups.List().PageSize(1).GroupFields("name").Context(ctx).Do()
 	err = classify("probe", err, false)
 	var re *sync.RetryError
 	if errors.As(err, &re) && re.Status == 0 {
@@ -191,7 +194,12 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		if person == nil || person.ResourceName == "" {
 			continue
 		}
-		page.Items = append(page.Items, remoteOf(person, p.groups.name))
+		r, note := remoteNoted(person, p.groups.name)
+		page.Items = append(page.Items, r)
+		if note != "" {
+			p.log.Info("google: "+note, "contact", r.ID)
+			page.Notes = append(page.Notes, note)
+		}
 	}
 	if resp.NextPageToken != "" {
 		page.More = true
@@ -221,7 +229,11 @@ func (p *Provider) remote(ctx context.Context, person *people.Person) (sync.Remo
 	if err := p.groups.ensureKnown(ctx, []*people.Person{person}); err != nil {
 		return sync.Remote{}, err
 	}
-	return remoteOf(person, p.groups.name), nil
+	r, note := remoteNoted(person, p.groups.name)
+	if note != "" {
+		p.log.Info("google: "+note, "contact", r.ID)
+	}
+	return r, nil
 }
 
 // Get reads one contact.

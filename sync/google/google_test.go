@@ -60,6 +60,18 @@ func TestNewNeedsClientAndURL(t *testing.T) {
 	}
 }
 
+func TestProbeOffline(t *testing.T) {
+	f := googletest.New(googletest.Options{})
+	p := newProvider(t, f)
+	if err := p.Probe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := p.Probe(ctx); !errors.Is(err, sync.ErrOffline) {
+		t.Fatalf("probe of a stopped server: %v", err)
+	}
+}
+
 func TestProfile(t *testing.T) {
 	f := newFake(t, googletest.Options{Token: "tok", Email: "ada@example.org", Name: "Ada Lovelace"})
 	p := newProvider(t, f)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
 	"google.golang.org/api/people/v1"
 
 	"github.com/humans-contacts/humans/carddav"
@@ -197,6 +198,74 @@ func toContact(p *people.Person, groupName groupLookup) sync.Contact {
 	return c
 }
 
+// sanitize leaves out of c the values the book would refuse (Google
+// takes almost anything: "call reception" as a phone, a birthday on
+// 30 February), so that the rest of the contact is still synced, and
+// keeps one primary value per list. It returns what it left out.
+func sanitize(c *sync.Contact) (dropped []string) {
+	if c.Birthday != "" {
+		if _, err := store.ParseBirthday(c.Birthday); err != nil {
+			dropped = append(dropped, "birthday "+strconvQuote(c.Birthday))
+			c.Birthday = ""
+		}
+	}
+	if c.Language != "" {
+		if _, err := language.Parse(c.Language); err != nil {
+			dropped = append(dropped, "language "+strconvQuote(c.Language))
+			c.Language = ""
+		}
+	}
+	c.Phones = slices.DeleteFunc(c.Phones, func(p store.Phone) bool {
+		bad := !store.ValidPhone(p.Number)
+		if bad {
+			dropped = append(dropped, "phone "+strconvQuote(p.Number))
+		}
+		return bad
+	})
+	c.Emails = slices.DeleteFunc(c.Emails, func(e store.Email) bool {
+		bad := !store.ValidEmail(e.Address)
+		if bad {
+			dropped = append(dropped, "e-mail "+strconvQuote(e.Address))
+		}
+		return bad
+	})
+	c.URLs = slices.DeleteFunc(c.URLs, func(u store.URL) bool {
+		bad := !store.ValidWebAddress(u.URL)
+		if bad {
+			dropped = append(dropped, "web address "+strconvQuote(u.URL))
+		}
+		return bad
+	})
+	onePrimary(c.Phones, func(p *store.Phone) *bool { return &p.IsPrimary })
+	onePrimary(c.Emails, func(e *store.Email) *bool { return &e.IsPrimary })
+	onePrimary(c.Addresses, func(a *store.Address) *bool { return &a.IsPrimary })
+	onePrimary(c.URLs, func(u *store.URL) *bool { return &u.IsPrimary })
+	onePrimary(c.IMs, func(im *store.IM) *bool { return &im.IsPrimary })
+	if len(c.Phones) == 0 {
+		c.Phones = nil
+	}
+	if len(c.Emails) == 0 {
+		c.Emails = nil
+	}
+	if len(c.URLs) == 0 {
+		c.URLs = nil
+	}
+	return dropped
+}
+
+func onePrimary[T any](items []T, flag func(*T) *bool) {
+	seen := false
+	for i := range items {
+		p := flag(&items[i])
+		if *p && seen {
+			*p = false
+		}
+		seen = seen || *p
+	}
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
+
 func groupRN(m *people.ContactGroupMembership) string {
 	if m.ContactGroupResourceName != "" {
 		return m.ContactGroupResourceName
@@ -236,6 +305,19 @@ func remoteOf(p *people.Person, groupName groupLookup) sync.Remote {
 		r.Contact = toContact(p, groupName)
 	}
 	return r
+}
+
+// remoteNoted is remoteOf with the values the book would refuse left
+// out, and a note saying which.
+func remoteNoted(p *people.Person, groupName groupLookup) (sync.Remote, string) {
+	r := remoteOf(p, groupName)
+	if r.Deleted {
+		return r, ""
+	}
+	if dropped := sanitize(&r.Contact); len(dropped) > 0 {
+		return r, fmt.Sprintf("Google contact %s: left out what the book cannot take: %s", r.ID, strings.Join(dropped, ", "))
+	}
+	return r, ""
 }
 
 // Type vocabularies: Google's names ⇄ the book's, where they differ.
