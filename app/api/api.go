@@ -145,11 +145,11 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/export", anyKey, s.export},
 		{"GET", "/api/export/unified", anyKey, s.exportUnified},
 
-		{"GET", "/api/google/auth-url", anyKey, s.googleAuthURL},
-		{"POST", "/api/google/callback", anyKey, s.googleCallback},
+		{"GET", "/api/google/auth-url", adminOnly, s.googleAuthURL},
+		{"POST", "/api/google/callback", adminOnly, s.googleCallback},
 		{"GET", "/api/google/accounts", anyKey, s.googleAccounts},
 		{"POST", "/api/google/import", anyKey, s.googleImport},
-		{"DELETE", "/api/google/accounts/{id}", anyKey, s.googleDisconnect},
+		{"DELETE", "/api/google/accounts/{id}", adminOnly, s.googleDisconnect},
 
 		{"GET", "/api/hub/config", anyKey, s.getHubConfig},
 		{"POST", "/api/hub/config", adminOnly, s.setHubConfig},

@@ -44,12 +44,19 @@ func TestGoogleEndpointsNeedAClientAndAKey(t *testing.T) {
 	t.Setenv(googleauth.EnvClientID, "")
 	t.Setenv(googleauth.EnvClientSecret, "")
 	e := newEnv(t, Options{})
-	e.fails(409, "not_configured", "GET", "/api/google/auth-url", e.user, nil)
+	e.fails(409, "not_configured", "GET", "/api/google/auth-url", e.admin, nil)
 	for _, ep := range []struct{ method, path string }{
 		{"GET", "/api/google/auth-url"}, {"POST", "/api/google/callback"}, {"GET", "/api/google/accounts"},
 		{"POST", "/api/google/import"}, {"DELETE", "/api/google/accounts/ada@example.com"},
 	} {
 		e.fails(401, "unauthorized", ep.method, ep.path, "", nil)
+	}
+	// Connecting and disconnecting accounts (where the book's contacts
+	// go) needs an admin key, as the Hub's configuration does.
+	for _, ep := range []struct{ method, path string }{
+		{"GET", "/api/google/auth-url"}, {"POST", "/api/google/callback"}, {"DELETE", "/api/google/accounts/ada@example.com"},
+	} {
+		e.fails(403, "forbidden", ep.method, ep.path, e.user, nil)
 	}
 	if l := e.ok(200, "GET", "/api/google/accounts", e.user, nil).list(); len(l) != 0 {
 		t.Errorf("accounts %v", l)
@@ -61,7 +68,7 @@ func TestGoogleConnectThroughTheAPI(t *testing.T) {
 	g := googleFake(t)
 	e := newEnv(t, Options{})
 	// A state chosen by the client comes back; the redirect is checked.
-	r := e.ok(200, "GET", "/api/google/auth-url?state=client-state-0123456789&redirect_uri="+url.QueryEscape("http://localhost:5000/google"), e.user, nil)
+	r := e.ok(200, "GET", "/api/google/auth-url?state=client-state-0123456789&redirect_uri="+url.QueryEscape("http://localhost:5000/google"), e.admin, nil)
 	d := r.data()
 	if d["state"] != "client-state-0123456789" || d["redirect_uri"] != "http://localhost:5000/google" || num(d["expires_in"]) != 900 {
 		t.Fatalf("auth-url %s", r.raw)
@@ -72,23 +79,23 @@ func TestGoogleConnectThroughTheAPI(t *testing.T) {
 			t.Errorf("url lacks %s: %s", want, authURL)
 		}
 	}
-	e.fails(422, "validation_error", "GET", "/api/google/auth-url?state=short&redirect_uri=javascript:x", e.user, nil, "state", "redirect_uri")
+	e.fails(422, "validation_error", "GET", "/api/google/auth-url?state=short&redirect_uri=javascript:x", e.admin, nil, "state", "redirect_uri")
 	back, err := googleauthtest.Redirected(authURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(back)
 	code := u.Query().Get("code")
-	e.fails(422, "validation_error", "POST", "/api/google/callback", e.user, `{"state": "client-state-0123456789"}`, "code")
-	e.fails(400, "bad_request", "POST", "/api/google/callback", e.user, `{"code": 5}`, "code")
-	e.fails(400, "invalid_state", "POST", "/api/google/callback", e.user, map[string]string{"code": code, "state": "some-other-state-0123"})
-	r = e.ok(201, "POST", "/api/google/callback", e.user, map[string]string{"code": code, "state": "client-state-0123456789"})
+	e.fails(422, "validation_error", "POST", "/api/google/callback", e.admin, `{"state": "client-state-0123456789"}`, "code")
+	e.fails(400, "bad_request", "POST", "/api/google/callback", e.admin, `{"code": 5}`, "code")
+	e.fails(400, "invalid_state", "POST", "/api/google/callback", e.admin, map[string]string{"code": code, "state": "some-other-state-0123"})
+	r = e.ok(201, "POST", "/api/google/callback", e.admin, map[string]string{"code": code, "state": "client-state-0123456789"})
 	acc := r.data()
 	if acc["id"] != "google:ada@example.com" || acc["email"] != "ada@example.com" || acc["needs_sign_in"] != false {
 		t.Fatalf("account %s", r.raw)
 	}
 	// The answer was used; a replay is refused.
-	e.fails(400, "invalid_state", "POST", "/api/google/callback", e.user, map[string]string{"code": code, "state": "client-state-0123456789"})
+	e.fails(400, "invalid_state", "POST", "/api/google/callback", e.admin, map[string]string{"code": code, "state": "client-state-0123456789"})
 
 	// The pasted-address form, the default redirect.
 	g.Set(func(s *googleauthtest.Server) { s.Email = "grace@example.com" })
@@ -132,28 +139,35 @@ func TestGoogleConnectThroughTheAPI(t *testing.T) {
 func TestGoogleDisconnectThroughTheAPI(t *testing.T) {
 	g := googleFake(t)
 	e := newEnv(t, Options{})
-	e.connectGoogle(e.user)
+	e.connectGoogle(e.admin)
 	if _, err := e.svc.CreateHuman(ctx, &app.Human{FirstName: "Ada"}); err != nil {
 		t.Fatal(err)
 	}
-	r := e.ok(200, "DELETE", "/api/google/accounts/ada@example.com", e.user, nil)
+	r := e.ok(200, "DELETE", "/api/google/accounts/ada@example.com", e.admin, nil)
 	if d := r.data(); d["id"] != "google:ada@example.com" || d["revoked"] != true || d["deleted"] != true {
 		t.Fatalf("%s", r.raw)
 	}
 	if g.LiveRefreshTokens() != 0 {
 		t.Error("not revoked at Google")
 	}
-	e.fails(404, "not_found", "DELETE", "/api/google/accounts/google:ada@example.com", e.user, nil)
+	e.fails(404, "not_found", "DELETE", "/api/google/accounts/google:ada@example.com", e.admin, nil)
 	if st, _ := e.svc.Stats(ctx); st.Total != 1 {
 		t.Errorf("contacts %d", st.Total)
 	}
 	// Google cannot revoke: the account goes, the answer says so.
-	e.connectGoogle(e.user)
+	e.connectGoogle(e.admin)
 	g.RevokeAll()
-	r = e.ok(200, "DELETE", "/api/google/accounts/google:ada@example.com", e.user, nil)
+	r = e.ok(200, "DELETE", "/api/google/accounts/google:ada@example.com", e.admin, nil)
 	if d := r.data(); d["revoked"] != false || !strings.Contains(d["revoke_error"].(string), "invalid_token") ||
 		!strings.Contains(r.body["message"].(string), "myaccount.google.com") {
 		t.Fatalf("%s", r.raw)
+	}
+	// Connecting and disconnecting accounts (where the book's contacts
+	// go) needs an admin key, as the Hub's configuration does.
+	for _, ep := range []struct{ method, path string }{
+		{"GET", "/api/google/auth-url"}, {"POST", "/api/google/callback"}, {"DELETE", "/api/google/accounts/ada@example.com"},
+	} {
+		e.fails(403, "forbidden", ep.method, ep.path, e.user, nil)
 	}
 	if l := e.ok(200, "GET", "/api/google/accounts", e.user, nil).list(); len(l) != 0 {
 		t.Errorf("accounts %v", l)
@@ -171,7 +185,7 @@ func TestGoogleImportThroughTheAPI(t *testing.T) {
 	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Alan", FamilyName: "Turing"}}})
 
 	e := newEnv(t, Options{})
-	e.connectGoogle(e.user)
+	e.connectGoogle(e.admin)
 	r := e.ok(200, "POST", "/api/google/import", e.user, nil)
 	d := r.data()
 	if d["account"] != "google:ada@example.com" || num(d["created"]) != 2 || num(d["updated"]) != 0 || num(d["skipped"]) != 0 {

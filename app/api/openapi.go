@@ -129,14 +129,14 @@ func (s *server) operations() map[string]operation {
 		}, status: 200, raw: "application/json, text/csv or text/vcard", errors: []int{400, 404, 422}},
 		"GET /api/export/unified": {summary: "The whole book (contacts with photos, trash, companies, groups, custom fields, stats) as one JSON document that import restores", tag: "Export", status: 200, raw: "application/json"},
 
-		"GET /api/google/auth-url": {summary: "Begin connecting a Google account: the consent page's address and the login's state (it waits 15 minutes)", tag: "Google", params: []param{
+		"GET /api/google/auth-url": {summary: "Begin connecting a Google account (admin): the consent page's address and the login's state (it waits 15 minutes)", tag: "Google", params: []param{
 			q("state", "the OAuth state to use (16 to 200 URL-safe characters); a random one when absent", strT),
 			q("redirect_uri", "where Google sends the browser back (a loopback address of a desktop OAuth client); by default "+app.GoogleNoBrowserRedirect+", whose address the person copies to the callback", strT),
 		}, status: 200, data: ref("GoogleAuthURL"), errors: []int{400, 409, 422}},
-		"POST /api/google/callback":        {summary: "Finish connecting: exchange the code for tokens (kept in the keyring or the encrypted token file, never answered) and create the account, or renew one connected before", tag: "Google", body: ref("GoogleCallback"), status: 201, data: ref("GoogleAccount"), errors: []int{400, 409, 413, 422, 502}},
+		"POST /api/google/callback":        {summary: "Finish connecting (admin): exchange the code for tokens (kept in the keyring or the encrypted token file, never answered) and create the account, or renew one connected before", tag: "Google", body: ref("GoogleCallback"), status: 201, data: ref("GoogleAccount"), errors: []int{400, 409, 413, 422, 502}},
 		"GET /api/google/accounts":         {summary: "Connected Google accounts with their sync status (needs_sign_in: connect again)", tag: "Google", status: 200, data: arrayOf(ref("GoogleAccount"))},
 		"POST /api/google/import":          {summary: "Import from a Google account now (one pull); answers created, updated, skipped", tag: "Google", body: ref("GoogleImportInput"), status: 200, data: ref("GoogleImport"), errors: []int{400, 404, 409, 413, 422, 502}},
-		"DELETE /api/google/accounts/{id}": {summary: "Disconnect a Google account: revoke its token at Google (a failure is reported, the removal happens all the same), forget the token and the mapping; every contact stays", tag: "Google", params: []param{{"id", "path", "the account's id (google:ada@example.com) or e-mail address", strT}}, status: 200, data: ref("GoogleDisconnected"), errors: []int{404, 409}},
+		"DELETE /api/google/accounts/{id}": {summary: "Disconnect a Google account (admin): revoke its token at Google (a failure is reported, the removal happens all the same), forget the token and the mapping; every contact stays", tag: "Google", params: []param{{"id", "path", "the account's id (google:ada@example.com) or e-mail address", strT}}, status: 200, data: ref("GoogleDisconnected"), errors: []int{404, 409}},
 
 		"GET /api/hub/config":               {summary: "The Hub sync configuration; the Hub's API key is masked", tag: "Hub", status: 200, data: ref("HubConfig")},
 		"POST /api/hub/config":              {summary: "Change the Hub sync configuration (admin); fields not sent stay", tag: "Hub", body: ref("HubConfigInput"), status: 200, data: ref("HubConfig"), errors: []int{400, 413, 422}},
@@ -190,6 +190,12 @@ var statusText = map[int]string{
 
 // openAPIDoc builds the document from the operations and the schemas.
 func (s *server) openAPIDoc() obj {
+	adminOnlyOps := make(map[string]bool)
+	for _, rt := range s.routes {
+		if rt.access == adminOnly {
+			adminOnlyOps[rt.method+" "+rt.path] = true
+		}
+	}
 	paths := obj{}
 	for key, op := range s.operations() {
 		method, path, _ := strings.Cut(key, " ")
@@ -232,7 +238,7 @@ func (s *server) openAPIDoc() obj {
 		errs := op.errors
 		if key != "GET /api/openapi.json" {
 			errs = append(errs, 401, 429, 500)
-			if strings.HasPrefix(path, "/api/admin/") || key == "POST /api/hub/config" {
+			if adminOnlyOps[key] {
 				errs = append(errs, 403)
 			}
 		} else {
