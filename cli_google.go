@@ -288,8 +288,7 @@ func (r *running) GoogleImport(ctx context.Context, id string) (*app.GoogleImpor
 	}
 	res := out.GoogleImportResult
 	if out.Job != nil {
-		res.Job = out.Job.toApp()
-		res.Job.Account = res.Account
+		res.Job = out.Job.toApp(res.Account)
 	}
 	return &res, nil
 }

@@ -154,6 +154,12 @@ func (p *paste) Read(b []byte) (int, error) {
 func TestGoogleCommandsReachTheRunningHumans(t *testing.T) {
 	ctx := context.Background()
 	g := fakeGoogle(t)
+	const token = "ya29.running-humans-token"
+	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
+	p := googletest.New(googletest.Options{Token: token})
+	t.Cleanup(p.Close)
+	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", p.Endpoint())
+	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Grace", FamilyName: "Hopper"}}})
 	dir := t.TempDir()
 	svc, err := app.Open(app.Options{DataDir: dir})
 	if err != nil {
@@ -188,6 +194,23 @@ func TestGoogleCommandsReachTheRunningHumans(t *testing.T) {
 	code, out, _ = runCLI(t, nil, "--data", dir, "google", "accounts")
 	if code != 0 || !strings.Contains(out, "ada@example.com") || !strings.Contains(out, "Ada Lovelace") || !strings.Contains(out, "grace@example.com") {
 		t.Fatalf("accounts: %d %q", code, out)
+	}
+	// A two-way sync of a Google account, its status and history: done
+	// by the running Humans too.
+	code, out, errOut = runCLI(t, nil, "--data", dir, "sync", "--account", "google:ada@example.com")
+	if code != 0 || !strings.Contains(errOut, "done there") {
+		t.Fatalf("sync --account google:ada@example.com: %d %q %q", code, out, errOut)
+	}
+	if jobs, err := svc.SyncJobs(ctx, "google:ada@example.com", 0); err != nil || len(jobs) != 1 || jobs[0].Error != "" || jobs[0].Pulled.Created != 1 {
+		t.Fatalf("the running Humans' history of the account: %+v, %v", jobs, err)
+	}
+	for _, sub := range []string{"status", "history", "conflicts"} {
+		if code, out, errOut := runCLI(t, nil, "--data", dir, "sync", sub, "--account", "google:ada@example.com"); code != 0 {
+			t.Errorf("sync %s --account google:ada@example.com: %d %q %q", sub, code, out, errOut)
+		}
+	}
+	if code, _, errOut := runCLI(t, nil, "--data", dir, "sync", "status", "--account", "google:nobody@example.com"); code == 0 || !strings.Contains(errOut, "google:nobody@example.com") {
+		t.Errorf("status of an unknown account: %d %q", code, errOut)
 	}
 	if code, _, errOut := runCLI(t, nil, "--data", dir, "google", "disconnect", "grace@example.com"); code != 0 {
 		t.Fatalf("disconnect grace: %d %q", code, errOut)

@@ -309,15 +309,13 @@ type syncBook interface {
 	KeepSyncDeletions(ctx context.Context, account string, remoteIDs []string) (app.SyncDeletionsResult, error)
 }
 
-// hubOnly refuses another account than the Hub's over the socket.
-func hubOnly(account string) error {
-	if account != "" && account != app.HubAccount {
-		return fmt.Errorf("through the running Humans only the Hub account syncs; close it to sync %q from here", account)
-	}
-	return nil
+// accountQuery is the account parameter of /api/sync/... ("" is the
+// Hub's account there too).
+func accountQuery(account string) string {
+	return "account=" + url.QueryEscape(account)
 }
 
-// syncJob is a job as /api/hub answers it.
+// syncJob is a job as /api/sync answers it.
 type syncJob struct {
 	ID         int64          `json:"id"`
 	Direction  string         `json:"direction"`
@@ -330,8 +328,8 @@ type syncJob struct {
 	Notes      []string       `json:"notes"`
 }
 
-func (j syncJob) toApp() *app.SyncJob {
-	out := &app.SyncJob{ID: j.ID, Account: app.HubAccount, Direction: j.Direction, StartedAt: j.StartedAt,
+func (j syncJob) toApp(account string) *app.SyncJob {
+	out := &app.SyncJob{ID: j.ID, Account: orHub(account), Direction: j.Direction, StartedAt: j.StartedAt,
 		Pulled: j.Import, Pushed: j.Export, Conflicts: j.Conflicts, Notes: j.Notes}
 	if j.FinishedAt != nil {
 		out.FinishedAt = *j.FinishedAt
@@ -342,87 +340,79 @@ func (j syncJob) toApp() *app.SyncJob {
 	return out
 }
 
-// syncConflict is a conflict as /api/hub answers it.
+func orHub(account string) string {
+	if account == "" {
+		return app.HubAccount
+	}
+	return account
+}
+
+// syncConflict is a conflict as /api/sync answers it.
 type syncConflict struct {
 	app.SyncConflict
 	HumanID int64 `json:"human_id"`
 }
 
-func (c syncConflict) toApp() *app.SyncConflict {
+func (c syncConflict) toApp(account string) *app.SyncConflict {
 	out := c.SyncConflict
-	out.LocalID, out.Account = c.HumanID, app.HubAccount
+	out.LocalID, out.Account = c.HumanID, orHub(account)
 	return &out
 }
 
-// SyncNow asks the running Humans to sync with the Hub now.
+// SyncNow asks the running Humans to sync account now.
 func (r *running) SyncNow(ctx context.Context, account, direction string) (*app.SyncJob, error) {
-	if err := hubOnly(account); err != nil {
-		return nil, err
-	}
-	path := map[string]string{"": "/api/hub/sync", "both": "/api/hub/sync", "import": "/api/hub/import", "export": "/api/hub/export"}[direction]
-	if path == "" {
-		return nil, fmt.Errorf("--direction %q: use import, export or both", direction)
+	path := "/api/sync/run?" + accountQuery(account)
+	if direction != "" {
+		path += "&direction=" + url.QueryEscape(direction)
 	}
 	var j syncJob
 	if err := r.call(ctx, "POST", path, nil, "", &j); err != nil {
 		return nil, err
 	}
-	return j.toApp(), nil
+	return j.toApp(account), nil
 }
 
-// SyncStatus is the running Humans' sync status with the Hub.
+// SyncStatus is the running Humans' sync status of account.
 func (r *running) SyncStatus(ctx context.Context, account string) (app.SyncStatus, error) {
 	var st app.SyncStatus
-	if err := hubOnly(account); err != nil {
-		return st, err
-	}
-	err := r.call(ctx, "GET", "/api/hub/status", nil, "", &st)
+	err := r.call(ctx, "GET", "/api/sync/status?"+accountQuery(account), nil, "", &st)
 	return st, err
 }
 
-// SyncConflicts lists the running Humans' conflicts with the Hub.
+// SyncConflicts lists the running Humans' conflicts of account.
 func (r *running) SyncConflicts(ctx context.Context, account string, limit int) ([]*app.SyncConflict, error) {
-	if err := hubOnly(account); err != nil {
-		return nil, err
-	}
 	if limit <= 0 || limit > 100 {
 		limit = 100
 	}
 	var list []syncConflict
-	if err := r.call(ctx, "GET", "/api/hub/conflicts?limit="+strconv.Itoa(limit), nil, "", &list); err != nil {
+	if err := r.call(ctx, "GET", "/api/sync/conflicts?"+accountQuery(account)+"&limit="+strconv.Itoa(limit), nil, "", &list); err != nil {
 		return nil, err
 	}
 	out := make([]*app.SyncConflict, len(list))
 	for i, c := range list {
-		out[i] = c.toApp()
+		out[i] = c.toApp(account)
 	}
 	return out, nil
 }
 
-// FlipSyncConflict flips a conflict in the running Humans.
+// FlipSyncConflict flips a conflict of account in the running Humans.
 func (r *running) FlipSyncConflict(ctx context.Context, account string, id int64) (*app.SyncConflict, error) {
-	if err := hubOnly(account); err != nil {
-		return nil, err
-	}
 	var c syncConflict
-	if err := r.call(ctx, "POST", "/api/hub/conflicts/"+strconv.FormatInt(id, 10)+"/flip", nil, "", &c); err != nil {
+	if err := r.call(ctx, "POST", "/api/sync/conflicts/"+strconv.FormatInt(id, 10)+"/flip?"+accountQuery(account), nil, "", &c); err != nil {
 		return nil, err
 	}
-	return c.toApp(), nil
+	return c.toApp(account), nil
 }
 
-// SyncJobs is the running Humans' sync history with the Hub.
+// SyncJobs is the running Humans' sync history of account.
 func (r *running) SyncJobs(ctx context.Context, account string, limit int) ([]*app.SyncJob, error) {
-	if err := hubOnly(account); err != nil {
-		return nil, err
-	}
 	var list []syncJob
-	if err := r.call(ctx, "GET", "/api/hub/history?limit="+strconv.Itoa(limit), nil, "", &list); err != nil {
+	if err := r.call(ctx, "GET", "/api/sync/history?"+accountQuery(account)+"&limit="+strconv.Itoa(limit), nil, "", &list); err != nil {
 		return nil, err
 	}
 	out := make([]*app.SyncJob, len(list))
 	for i, j := range list {
-		out[i] = j.toApp()
+		out[i] = j.toApp(account)
 	}
 	return out, nil
 }

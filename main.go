@@ -56,7 +56,7 @@ Usage:
   humans help              print this help
 
 While the window or humans serve runs, import, export, apikey, backup,
-sync (with the Hub) and google are done by it; restore needs it closed.
+sync (every account) and google are done by it; restore needs it closed.
 
 Options:
   --data DIR   the data directory, before or after the command

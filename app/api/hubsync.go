@@ -58,33 +58,63 @@ func syncError(err error) error {
 	return err
 }
 
+// The same handlers serve the Hub's endpoints (/api/hub/..., its account)
+// and those of every sync account (/api/sync/...?account=NAME, the Hub's
+// when no account is named): a Google account, say.
+
+// accountParam reads the optional account parameter.
+func accountParam(p *params) string { return p.str("account") }
+
+// runHubSync runs a job: POST /api/hub/sync, /import, /export, and POST
+// /api/sync/run?account=&direction=.
 func (s *server) runHubSync(direction string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		job, err := s.svc.SyncNow(r.Context(), "", direction)
+		p := query(r)
+		account := accountParam(p)
+		dir := direction
+		if dir == "" {
+			dir = p.str("direction")
+		}
+		if err := p.done(); err != nil {
+			return err
+		}
+		job, err := s.svc.SyncNow(r.Context(), account, dir)
 		if job != nil && err != nil {
 			// The job ran and failed: it is in the history with its error.
-			return errorf(http.StatusBadGateway, "sync_failed", "the sync with the Hub failed (job %d): %v", job.ID, err)
+			if errors.Is(err, sync.ErrSignIn) {
+				return errorf(http.StatusConflict, "sign_in_required", "%s (job %d)", accountName(account), job.ID)
+			}
+			return errorf(http.StatusBadGateway, "sync_failed", "the sync of %s failed (job %d): %v", accountName(account), job.ID, err)
 		}
 		if err != nil {
-			return syncError(err)
+			return accountError(account, err)
 		}
 		return s.ok(w, http.StatusOK, toSyncJobJSON(job), "Sync done")
 	}
 }
 
-// GET /api/hub/history
+// accountName names an account in a message.
+func accountName(account string) string {
+	if account == "" || account == app.HubAccount {
+		return "the Hub"
+	}
+	return "account " + account
+}
+
+// GET /api/hub/history, /api/sync/history
 func (s *server) hubHistory(w http.ResponseWriter, r *http.Request) error {
 	p := query(r)
+	account := accountParam(p)
 	limit := p.limit("limit", 20, 100)
 	if err := p.done(); err != nil {
 		return err
 	}
-	jobs, err := s.svc.SyncJobs(r.Context(), "", limit)
+	jobs, err := s.svc.SyncJobs(r.Context(), account, limit)
 	if errors.Is(err, app.ErrSyncNotConfigured) {
 		jobs, err = nil, nil
 	}
 	if err != nil {
-		return err
+		return accountError(account, err)
 	}
 	out := make([]syncJobJSON, 0, len(jobs))
 	for _, j := range jobs {
@@ -93,13 +123,42 @@ func (s *server) hubHistory(w http.ResponseWriter, r *http.Request) error {
 	return s.ok(w, http.StatusOK, out, "")
 }
 
-// GET /api/hub/status
+// GET /api/hub/status, /api/sync/status
 func (s *server) hubStatus(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.svc.SyncStatus(r.Context(), "")
+	p := query(r)
+	account := accountParam(p)
+	if err := p.done(); err != nil {
+		return err
+	}
+	st, err := s.svc.SyncStatus(r.Context(), account)
 	if err != nil {
-		return syncError(err)
+		return accountError(account, err)
 	}
 	return s.ok(w, http.StatusOK, st, "")
+}
+
+// syncAccountJSON is a sync account with its status.
+type syncAccountJSON struct {
+	Name      string         `json:"name"`
+	Kind      string         `json:"kind"`
+	Direction string         `json:"direction"`
+	Policy    string         `json:"policy"`
+	Interval  int            `json:"sync_interval_minutes"`
+	Status    app.SyncStatus `json:"status"`
+}
+
+// GET /api/sync/accounts
+func (s *server) syncAccounts(w http.ResponseWriter, r *http.Request) error {
+	accs, err := s.svc.SyncAccounts(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]syncAccountJSON, 0, len(accs))
+	for _, a := range accs {
+		out = append(out, syncAccountJSON{Name: a.Account.Name, Kind: a.Account.Kind, Direction: a.Account.Direction,
+			Policy: a.Account.Policy, Interval: a.Account.IntervalMinutes, Status: a.Status})
+	}
+	return s.ok(w, http.StatusOK, out, "")
 }
 
 // syncConflictJSON is a conflict as the API shows it.
@@ -132,19 +191,20 @@ func toSyncConflictJSON(c *app.SyncConflict) syncConflictJSON {
 		Policy: c.Policy, Flipped: c.Flipped, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
-// GET /api/hub/conflicts
+// GET /api/hub/conflicts, /api/sync/conflicts
 func (s *server) hubConflicts(w http.ResponseWriter, r *http.Request) error {
 	p := query(r)
+	account := accountParam(p)
 	limit := p.limit("limit", 50, 100)
 	if err := p.done(); err != nil {
 		return err
 	}
-	cs, err := s.svc.SyncConflicts(r.Context(), "", limit)
+	cs, err := s.svc.SyncConflicts(r.Context(), account, limit)
 	if errors.Is(err, app.ErrSyncNotConfigured) {
 		cs, err = nil, nil
 	}
 	if err != nil {
-		return err
+		return accountError(account, err)
 	}
 	out := make([]syncConflictJSON, 0, len(cs))
 	for _, c := range cs {
@@ -153,14 +213,22 @@ func (s *server) hubConflicts(w http.ResponseWriter, r *http.Request) error {
 	return s.ok(w, http.StatusOK, out, "")
 }
 
-// POST /api/hub/conflicts/{id}/flip
+// POST /api/hub/conflicts/{id}/flip, /api/sync/conflicts/{id}/flip
 func (s *server) flipHubConflict(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.svc.FlipSyncConflict(r.Context(), "", id)
+	p := query(r)
+	account := accountParam(p)
+	if err := p.done(); err != nil {
+		return err
+	}
+	c, err := s.svc.FlipSyncConflict(r.Context(), account, id)
 	if errors.Is(err, app.ErrNotFound) {
+		if _, serr := s.svc.SyncStatus(r.Context(), account); serr != nil {
+			return accountError(account, serr)
+		}
 		return notFound("conflict", id)
 	}
 	if err != nil {

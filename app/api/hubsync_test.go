@@ -48,6 +48,30 @@ func TestHubSyncEndpointsRunTheEngine(t *testing.T) {
 		t.Errorf("status: %v", st)
 	}
 
+	// The same through the endpoints of every account.
+	accs := e.ok(200, "GET", "/api/sync/accounts", e.user, nil).list()
+	if len(accs) != 1 || accs[0].(map[string]any)["name"] != "hub" || accs[0].(map[string]any)["kind"] != "hub" {
+		t.Errorf("accounts: %v", accs)
+	}
+	if st := e.ok(200, "GET", "/api/sync/status?account=hub", e.user, nil).body["data"].(map[string]any); st["account"] != "hub" || st["last_success"] == nil {
+		t.Errorf("status of account hub: %v", st)
+	}
+	r = e.ok(200, "POST", "/api/sync/run?account=hub&direction=import", e.user, nil)
+	if job := r.body["data"].(map[string]any); job["direction"] != "import" || job["status"] != "done" {
+		t.Errorf("run of account hub: %s", r.raw)
+	}
+	if r := e.ok(200, "GET", "/api/sync/history?account=hub&limit=2", e.user, nil); len(r.list()) != 2 {
+		t.Errorf("history of account hub: %s", r.raw)
+	}
+	for _, ep := range []struct{ method, path string }{
+		{"POST", "/api/sync/run?account=nope"}, {"GET", "/api/sync/status?account=nope"},
+		{"GET", "/api/sync/history?account=nope"}, {"GET", "/api/sync/conflicts?account=nope"},
+		{"POST", "/api/sync/conflicts/1/flip?account=nope"},
+	} {
+		e.fails(404, "not_found", ep.method, ep.path, e.user, nil)
+	}
+	e.fails(422, "validation_error", "POST", "/api/sync/run?account=hub&direction=sideways", e.user, nil, "direction")
+
 	// Same field on both sides, remote policy: a conflict, flippable.
 	e.ok(200, "POST", "/api/hub/config", e.admin, map[string]any{"conflict_policy": "remote"})
 	local := findByName(t, e.svc, "Remote")
@@ -63,7 +87,10 @@ func TestHubSyncEndpointsRunTheEngine(t *testing.T) {
 	if len(cs) != 1 || c["field"] != "job_title" || c["local"] != "Local title" || c["remote"] != "Newer hub title" || c["resolution"] != "remote" {
 		t.Fatalf("conflicts: %v", cs)
 	}
-	e.ok(200, "POST", "/api/hub/conflicts/"+itoa64(int64(c["id"].(float64)))+"/flip", e.user, nil)
+	if cs := e.ok(200, "GET", "/api/sync/conflicts?account=hub", e.user, nil).list(); len(cs) != 1 {
+		t.Errorf("conflicts of account hub: %v", cs)
+	}
+	e.ok(200, "POST", "/api/sync/conflicts/"+itoa64(int64(c["id"].(float64)))+"/flip?account=hub", e.user, nil)
 	e.fails(404, "not_found", "POST", "/api/hub/conflicts/999/flip", e.user, nil)
 	e.ok(200, "POST", "/api/hub/sync", e.user, nil)
 	if got := findByName(t, hub.svc, "Remote").JobTitle; got != "Local title" {

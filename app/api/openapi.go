@@ -51,6 +51,7 @@ func q(name, desc string, schema obj) param { return param{name, "query", desc, 
 
 var (
 	pathIDParam  = param{"id", "path", "the id", intT}
+	accountQuery = q("account", "the sync account, e.g. google:ada@example.com (default: the Hub's)", strT)
 	pageParam    = q("page", "page number, from 1", obj{"type": "integer", "minimum": 1, "default": 1})
 	perPageParam = q("per_page", "items per page; larger asks get 100", obj{"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 )
@@ -147,8 +148,18 @@ func (s *server) operations() map[string]operation {
 		"GET /api/hub/status":               {summary: "Sync status: idle or running (with progress), last success, last error", tag: "Hub", status: 200, data: ref("SyncStatus"), errors: []int{409}},
 		"GET /api/hub/conflicts":            {summary: "Fields changed on both sides, newest first, with both values and the side kept", tag: "Hub", params: []param{q("limit", "at most this many", obj{"type": "integer", "minimum": 1, "maximum": 100, "default": 50})}, status: 200, data: arrayOf(ref("SyncConflict")), errors: []int{400}},
 		"POST /api/hub/conflicts/{id}/flip": {summary: "Give the contact the value that lost (or, again, the one that won); the next sync sends it", tag: "Hub", params: []param{pathIDParam}, status: 200, data: ref("SyncConflict"), errors: []int{400, 404, 409}},
+		"GET /api/sync/accounts":            {summary: "Every sync account (the Hub, each Google account) with its status", tag: "Sync", status: 200, data: arrayOf(ref("SyncAccount"))},
+		"POST /api/sync/run": {summary: "Run a sync of an account now (as POST /api/hub/sync for the Hub); answers the job", tag: "Sync",
+			params: []param{accountQuery, q("direction", "import, export or both (default: the account's)", obj{"type": "string", "enum": []string{"import", "export", "both"}})},
+			status: 200, data: ref("SyncJob"), errors: []int{400, 404, 409, 422, 502}},
+		"GET /api/sync/status": {summary: "An account's sync status (as GET /api/hub/status)", tag: "Sync", params: []param{accountQuery}, status: 200, data: ref("SyncStatus"), errors: []int{400, 404, 409}},
+		"GET /api/sync/history": {summary: "An account's sync job history, newest first", tag: "Sync",
+			params: []param{accountQuery, q("limit", "at most this many jobs", obj{"type": "integer", "minimum": 1, "maximum": 100, "default": 20})}, status: 200, data: arrayOf(ref("SyncJob")), errors: []int{400, 404}},
+		"GET /api/sync/conflicts": {summary: "An account's conflicts, newest first", tag: "Sync",
+			params: []param{accountQuery, q("limit", "at most this many", obj{"type": "integer", "minimum": 1, "maximum": 100, "default": 50})}, status: 200, data: arrayOf(ref("SyncConflict")), errors: []int{400, 404}},
+		"POST /api/sync/conflicts/{id}/flip": {summary: "Flip a conflict of an account (as POST /api/hub/conflicts/{id}/flip)", tag: "Sync", params: []param{pathIDParam, accountQuery}, status: 200, data: ref("SyncConflict"), errors: []int{400, 404, 409}},
 		"GET /api/sync/deletions": {summary: "Remote deletions waiting for confirmation: a sync found more than the account's share deleted remotely at once and applied none of them", tag: "Sync",
-			params: []param{q("account", "the sync account (default: the Hub's)", strT)}, status: 200, data: arrayOf(ref("PendingDeletion")), errors: []int{404, 409}},
+			params: []param{accountQuery}, status: 200, data: arrayOf(ref("PendingDeletion")), errors: []int{404, 409}},
 		"POST /api/sync/deletions/confirm": {summary: "Confirm waiting remote deletions (all, or those of remote_ids): the contacts go to the trash, except those edited here since (kept, as a conflict)", tag: "Sync",
 			body: ref("DeletionsInput"), status: 200, data: ref("DeletionsResult"), errors: []int{400, 404, 409, 422}},
 		"POST /api/sync/deletions/keep": {summary: "Refuse waiting remote deletions (all, or those of remote_ids): the contacts stay and the next sync creates them again remotely", tag: "Sync",
@@ -288,6 +299,8 @@ func schemas() obj {
 			"done": intT, "total": intT, "last_success": timeT, "last_error": strT, "last_error_at": timeT,
 			"needs_sign_in":     obj{"type": "boolean", "description": "the remote refused the account's authorization: connect it again; it is not synced meanwhile"},
 			"pending_deletions": obj{"type": "integer", "description": "remote deletions waiting for confirmation (GET /api/sync/deletions)"}}, "account", "state"),
+		"SyncAccount": objectSchema(obj{"name": strT, "kind": str("hub or google"), "direction": str("both, import or export"),
+			"policy": str("newest, local or remote"), "sync_interval_minutes": intT, "status": ref("SyncStatus")}, "name", "kind", "status"),
 		"PendingDeletion": objectSchema(obj{"account": strT, "remote_id": strT, "human_id": intT, "name": str("the contact's name when the deletion was found"),
 			"absent": obj{"type": "boolean", "description": "true: missing from a complete listing; false: reported deleted"}, "found": timeT}, "account", "remote_id", "human_id"),
 		"DeletionsInput":  objectSchema(obj{"account": str("the sync account (default: the Hub's)"), "remote_ids": obj{"type": "array", "items": strT, "description": "the deletions to settle (default: all)"}}),
