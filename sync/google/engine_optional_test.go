@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/api/people/v1"
+
 	"github.com/humans-contacts/humans/store"
 	"github.com/humans-contacts/humans/sync"
 	"github.com/humans-contacts/humans/sync/google/googletest"
@@ -225,5 +227,77 @@ func TestEngineWriteDelay(t *testing.T) {
 	b.sync("g")
 	if got := b.names(); len(got) != 2 || f.Len() != 2 || f.Made() != 2 {
 		t.Fatalf("book %v, Google %d (made %d)", got, f.Len(), f.Made())
+	}
+}
+
+// TestEngineCrashAfterCreateBatch: a sync killed after Google created a
+// batch of contacts and before their links were saved, run again after a
+// restart, recognises them by their UIDs (they all have the same name):
+// no contact twice.
+func TestEngineCrashAfterCreateBatch(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	for i := range 5 {
+		b.create(&store.Human{FirstName: "Cee", LastName: "Crash", Notes: fmt.Sprint(i)})
+	}
+	b.hook = func(point string) error {
+		if point == "push-create-batch" || point == "push-create" {
+			return errors.New("killed")
+		}
+		return nil
+	}
+	if _, err := b.eng.Run(ctx, "g"); err == nil {
+		t.Fatal("the killed sync succeeded")
+	}
+	if f.Len() != 5 {
+		t.Fatalf("Google has %d contacts before the rerun", f.Len())
+	}
+	b.hook = nil
+	b.st.Close()
+	b.open()
+	b.sync("g")
+	b.sync("g")
+	ids, _ := b.st.QueryIDs(ctx, store.Query{})
+	if f.Len() != 5 || f.Made() != 5 || len(ids) != 5 {
+		t.Fatalf("Google %d (made %d), book %d", f.Len(), f.Made(), len(ids))
+	}
+	for _, id := range ids {
+		h, _ := b.st.GetHuman(ctx, id)
+		l, err := b.st.SyncLinkByLocal(ctx, "g", id)
+		if err != nil || l == nil {
+			t.Fatalf("contact %s not mapped", h.Notes)
+		}
+		if p, _ := f.Person(l.RemoteID); len(p.Biographies) != 1 || p.Biographies[0].Value != h.Notes {
+			t.Fatalf("contact %s mapped to %s", h.Notes, jsonOf(p))
+		}
+	}
+	f.ResetCounts()
+	b.sync("g")
+	if f.Mutations() != 0 {
+		t.Fatal("the recovered contacts are sent again")
+	}
+}
+
+// TestEngineGoogleMerge: two contacts merged in Google's UI arrive as an
+// update of one and the deletion of the other; the book ends with the
+// merged contact, nothing comes back.
+func TestEngineGoogleMerge(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	a := f.Add(person("Max", "Merge", "max@work.example"))
+	dup := f.Add(person("Maxi", "Merge", "max@home.example"))
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	b.sync("g")
+	f.Edit(a, func(p *people.Person) {
+		p.EmailAddresses = append(p.EmailAddresses, &people.EmailAddress{Value: "max@home.example"})
+	})
+	f.Remove(dup)
+	b.sync("g")
+	if got := b.names(); len(got) != 1 || got[0] != "Max" || len(b.live()["Max"].Emails) != 2 {
+		t.Fatalf("book: %v", got)
+	}
+	f.ResetCounts()
+	b.sync("g")
+	if f.Len() != 1 || f.Mutations() != 0 {
+		t.Fatalf("Google %d contacts, %d mutations", f.Len(), f.Mutations())
 	}
 }
