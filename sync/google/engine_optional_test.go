@@ -3,6 +3,7 @@ package google_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	stdsync "sync"
 	"testing"
@@ -299,5 +300,52 @@ func TestEngineGoogleMerge(t *testing.T) {
 	b.sync("g")
 	if f.Len() != 1 || f.Mutations() != 0 {
 		t.Fatalf("Google %d contacts, %d mutations", f.Len(), f.Mutations())
+	}
+}
+
+// editDuring is a transport that, on the first write request, has the
+// contact edited in Google first (as if someone edited it in Google's UI
+// between the sync's pull and its push).
+type editDuring struct {
+	base http.RoundTripper
+	edit func()
+	done bool
+}
+
+func (e *editDuring) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !e.done && r.Method != http.MethodGet {
+		e.done = true
+		e.edit()
+	}
+	return e.base.RoundTrip(r)
+}
+
+// TestEngineEtagRace: the etag Google refuses (failedPrecondition) makes
+// the engine read the contact again, merge and send again: both edits
+// survive, nothing is overwritten blindly.
+func TestEngineEtagRace(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	rn := f.Add(person("Eve", "Etag", "eve@example.org"))
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	b.sync("g")
+	eve := b.live()["Eve"]
+	if _, err := b.st.UpdateHuman(ctx, eve.ID, store.HumanPatch{Department: ptr("Research")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.client["g"] = &http.Client{Transport: &editDuring{base: f.Client().Transport, edit: func() {
+		f.Edit(rn, func(p *people.Person) { p.Nicknames = []*people.Nickname{{Value: "Evie"}} })
+	}}}
+	b.sync("g")
+	g, _ := f.Person(rn)
+	if len(g.Nicknames) != 1 || len(g.Organizations) != 1 || g.Organizations[0].Department != "Research" {
+		t.Fatalf("Google's Eve: %s", jsonOf(g))
+	}
+	if f.Count(googletest.MethodUpdate) < 2 {
+		t.Fatalf("%d updates: the refused one was not sent again", f.Count(googletest.MethodUpdate))
+	}
+	delete(b.client, "g")
+	b.sync("g")
+	if got := b.live()["Eve"]; got.Nickname != "Evie" || got.Department != "Research" {
+		t.Fatalf("book's Eve: %q %q", got.Nickname, got.Department)
 	}
 }
