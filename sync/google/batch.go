@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -112,13 +113,7 @@ func (p *Provider) UpdateBatch(ctx context.Context, items []sync.BatchUpdate) ([
 	perContact := func(err error) bool {
 		return validation(err) || errors.Is(err, sync.ErrPrecondition) || errors.Is(err, sync.ErrRemoteNotFound)
 	}
-	for _, key := range slices.Sorted(func(yield func(string) bool) {
-		for k := range byMask {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, key := range slices.Sorted(maps.Keys(byMask)) {
 		mask, idxs := strings.Split(key, ","), byMask[key]
 		current := map[string]*people.Person{}
 		if slices.Contains(mask, "memberships") {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -262,7 +263,7 @@ func (p *Provider) newPerson(ctx context.Context, c sync.Contact) (*people.Perso
 	if c.UID != "" {
 		person.ClientData = []*people.ClientData{{Key: uidKey, Value: c.UID}}
 	}
-	ms, err := p.memberships(ctx, nil, c)
+	ms, err := p.memberships(ctx, nil, c, true)
 	if err != nil {
 		return nil, err
 	}
@@ -271,9 +272,9 @@ func (p *Provider) newPerson(ctx context.Context, c sync.Contact) (*people.Perso
 }
 
 // memberships are current's memberships with the user groups of c and
-// starred as c says; the system groups and the unknown ones stay. With
-// current nil (a new contact), My Contacts is added.
-func (p *Provider) memberships(ctx context.Context, current []*people.Membership, c sync.Contact) ([]*people.Membership, error) {
+// starred as c says; the system groups and the unknown ones stay. A new
+// contact (create) is put in My Contacts too.
+func (p *Provider) memberships(ctx context.Context, current []*people.Membership, c sync.Contact, create bool) ([]*people.Membership, error) {
 	want := map[string]bool{}
 	for _, g := range c.Groups {
 		rn, err := p.groups.ensure(ctx, g)
@@ -285,7 +286,7 @@ func (p *Provider) memberships(ctx context.Context, current []*people.Membership
 	if c.IsFavorite {
 		want[groupStarred] = true
 	}
-	if current == nil {
+	if create {
 		want[groupMyContacts] = true
 	}
 	var out []*people.Membership
@@ -303,13 +304,7 @@ func (p *Provider) memberships(ctx context.Context, current []*people.Membership
 		}
 		out = append(out, &people.Membership{ContactGroupMembership: &people.ContactGroupMembership{ContactGroupResourceName: rn}})
 	}
-	for _, rn := range slices.Sorted(func(yield func(string) bool) {
-		for rn := range want {
-			if !yield(rn) {
-				return
-			}
-		}
-	}) {
+	for _, rn := range slices.Sorted(maps.Keys(want)) {
 		out = append(out, &people.Membership{ContactGroupMembership: &people.ContactGroupMembership{ContactGroupResourceName: rn}})
 	}
 	return out, nil
@@ -364,7 +359,7 @@ func (p *Provider) updateBody(ctx context.Context, id, etag string, c sync.Conta
 			if err := p.groups.ensureKnown(ctx, []*people.Person{cur}); err != nil {
 				return nil, err
 			}
-			ms, err := p.memberships(ctx, cur.Memberships, c)
+			ms, err := p.memberships(ctx, cur.Memberships, c, false)
 			if err != nil {
 				return nil, err
 			}
