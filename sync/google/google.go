@@ -169,7 +169,7 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		return sync.Page{}, fmt.Errorf("%w: unreadable cursor %q", sync.ErrCursorExpired, cursor)
 	}
 	syncToken, pageToken := v.Get("sync"), v.Get("page")
-	call := p.svc.People.Connections.List("people/me").PersonFields(readFields).PageSize(p.pageSize).Context(ctx)
+	call := p.svc.People.Connections.List("people/me").PersonFields(readFields).Sources(contactSource...).PageSize(p.pageSize).Context(ctx)
 	if syncToken != "" {
 		call = call.SyncToken(syncToken)
 	} else {
@@ -219,7 +219,7 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 // ----- single contacts -----
 
 func (p *Provider) getPerson(ctx context.Context, id string) (*people.Person, error) {
-	person, err := p.svc.People.Get(id).PersonFields(readFields).Context(ctx).Do()
+	person, err := p.svc.People.Get(id).PersonFields(readFields).Sources(contactSource...).Context(ctx).Do()
 	if err != nil {
 		return nil, classify("reading "+id, err, false)
 	}
@@ -316,7 +316,7 @@ func (p *Provider) Create(ctx context.Context, c sync.Contact) (sync.Remote, err
 	if err != nil {
 		return sync.Remote{}, err
 	}
-	created, err := p.svc.People.CreateContact(person).PersonFields(readFields).Context(ctx).Do()
+	created, err := p.svc.People.CreateContact(person).PersonFields(readFields).Sources(contactSource...).Context(ctx).Do()
 	if err != nil {
 		return sync.Remote{}, classify("creating a contact", err, true)
 	}
@@ -379,7 +379,7 @@ func (p *Provider) update(ctx context.Context, id, etag string, c sync.Contact, 
 		return sync.Remote{}, err
 	}
 	updated, err := p.svc.People.UpdateContact(id, person).UpdatePersonFields(strings.Join(mask, ",")).
-		PersonFields(readFields).Context(ctx).Do()
+		PersonFields(readFields).Sources(contactSource...).Context(ctx).Do()
 	if err != nil {
 		return sync.Remote{}, classify("updating "+id, err, true)
 	}
