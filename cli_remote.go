@@ -304,6 +304,9 @@ type syncBook interface {
 	FlipSyncConflict(ctx context.Context, account string, id int64) (*app.SyncConflict, error)
 	SyncJobs(ctx context.Context, account string, limit int) ([]*app.SyncJob, error)
 	DeliverSMS(ctx context.Context) (app.SMSDelivery, error)
+	SyncPendingDeletions(ctx context.Context, account string) ([]*app.SyncPendingDeletion, error)
+	ConfirmSyncDeletions(ctx context.Context, account string, remoteIDs []string) (app.SyncDeletionsResult, error)
+	KeepSyncDeletions(ctx context.Context, account string, remoteIDs []string) (app.SyncDeletionsResult, error)
 }
 
 // hubOnly refuses another account than the Hub's over the socket.

@@ -25,6 +25,13 @@ const syncUsage = `  humans sync [now] [--account NAME] [--direction import|expo
                            give conflict ID the value that lost
   humans sync history [--account NAME]
                            the last sync jobs
+  humans sync deletions [--account NAME]
+                           remote deletions waiting for your confirmation
+                           (too many at once to apply unasked)
+  humans sync deletions confirm|keep [REMOTE_ID...] [--account NAME]
+                           confirm them (the contacts go to the trash) or
+                           keep the contacts (sent again remotely); all of
+                           them unless remote ids are given
 `
 
 // syncOptions are the flags of sync.
@@ -47,7 +54,15 @@ func runSyncCommand(rest []string, dataFlag string, o syncOptions, stdout, stder
 		action = rest[0]
 	}
 	var conflictID int64
+	var deletionIDs []string
+	deletions := ""
 	switch {
+	case action == "deletions" && len(rest) == 1:
+		deletions = "list"
+	case action == "deletions" && (rest[1] == "confirm" || rest[1] == "keep"):
+		deletions, deletionIDs = rest[1], rest[2:]
+	case action == "deletions":
+		return usageError(stderr, "sync deletions: unknown action %q (use confirm or keep)", rest[1])
 	case (action == "now" || action == "status" || action == "conflicts" || action == "history") && len(rest) <= 1:
 	case action == "flip" && len(rest) == 2:
 		id, err := strconv.ParseInt(rest[1], 10, 64)
@@ -60,7 +75,7 @@ func runSyncCommand(rest []string, dataFlag string, o syncOptions, stdout, stder
 	case action == "now" || action == "status" || action == "conflicts" || action == "history":
 		return usageError(stderr, "sync %s: unexpected arguments %q", action, strings.Join(rest[1:], " "))
 	default:
-		return usageError(stderr, "sync: unknown action %q (use now, status, conflicts, flip or history)", action)
+		return usageError(stderr, "sync: unknown action %q (use now, status, conflicts, flip, history or deletions)", action)
 	}
 	if o.direction != "" && action != "now" {
 		return usageError(stderr, "--direction goes with sync now only")
@@ -102,7 +117,15 @@ func runSyncCommand(rest []string, dataFlag string, o syncOptions, stdout, stder
 			if st.LastError != "" {
 				fmt.Fprintf(stdout, "last error:   %s (%s)\n", st.LastError, when(st.LastErrorAt))
 			}
+			if st.NeedsSignIn {
+				fmt.Fprintln(stdout, "sign in:      the remote refused the account's authorization: connect it again")
+			}
+			if st.PendingDeletions > 0 {
+				fmt.Fprintf(stdout, "deletions:    %d contacts deleted remotely wait for your confirmation (humans sync deletions)\n", st.PendingDeletions)
+			}
 			return nil
+		case "deletions":
+			return runSyncDeletions(ctx, svc, o.account, deletions, deletionIDs, stdout)
 		case "conflicts":
 			cs, err := svc.SyncConflicts(ctx, o.account, 0)
 			if err != nil {
@@ -191,4 +214,51 @@ func short(s string) string {
 		return s[:37] + "..."
 	}
 	return s
+}
+
+// runSyncDeletions lists, confirms or keeps the remote deletions waiting
+// for the person.
+func runSyncDeletions(ctx context.Context, svc syncBook, account, action string, ids []string, stdout io.Writer) error {
+	switch action {
+	case "confirm", "keep":
+		settle := svc.KeepSyncDeletions
+		if action == "confirm" {
+			settle = svc.ConfirmSyncDeletions
+		}
+		res, err := settle(ctx, account, ids)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d moved to the trash, %d kept", res.Deleted, res.Kept)
+		if res.Conflicts > 0 {
+			fmt.Fprintf(stdout, " (%d edited here since: kept, see humans sync conflicts)", res.Conflicts)
+		}
+		if action == "keep" {
+			fmt.Fprint(stdout, "; the next sync sends the kept contacts again")
+		}
+		fmt.Fprintln(stdout)
+		return nil
+	}
+	ds, err := svc.SyncPendingDeletions(ctx, account)
+	if err != nil {
+		return err
+	}
+	if len(ds) == 0 {
+		fmt.Fprintln(stdout, "no remote deletions wait")
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REMOTE ID\tCONTACT\tNAME\tHOW\tFOUND")
+	for _, d := range ds {
+		how := "deleted remotely"
+		if d.Absent {
+			how = "missing from the listing"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", d.RemoteID, d.LocalID, d.Name, how, when(d.Found))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d contacts deleted remotely wait: humans sync deletions confirm (to the trash) or keep (sent again)\n", len(ds))
+	return nil
 }

@@ -48,15 +48,15 @@ Usage:
                            into a phone or mail app
   humans carddav password  set the CardDAV password, read from standard
                            input
-` + apiKeyUsage + syncUsage + `  humans backup FILE       write a copy of the whole book to FILE
+` + apiKeyUsage + syncUsage + googleUsage + `  humans backup FILE       write a copy of the whole book to FILE
   humans restore FILE      replace the book with the backup or unified
                            export in FILE (the book as it was is kept in
                            DATA/backups)
   humans version           print the version
   humans help              print this help
 
-While the window or humans serve runs, import, export, apikey, backup and
-sync (with the Hub) are done by it; restore needs it closed.
+While the window or humans serve runs, import, export, apikey, backup,
+sync (with the Hub) and google are done by it; restore needs it closed.
 
 Options:
   --data DIR   the data directory, before or after the command
@@ -66,6 +66,17 @@ Options:
 Environment:
   HUMANS_DATA  the data directory when --data is not given
   HUMANS_LOG   log level on stderr: debug, info, warn or error (default info)
+  HUMANS_GOOGLE_CLIENT_ID, HUMANS_GOOGLE_CLIENT_SECRET
+               the Google OAuth client, over google.json's
+  HUMANS_GOOGLE_AUTH_URL, HUMANS_GOOGLE_TOKEN_URL, HUMANS_GOOGLE_REVOKE_URL,
+  HUMANS_GOOGLE_PEOPLE_URL
+               Google's endpoints (tests, proxies)
+  HUMANS_TOKEN_STORE
+               where Google tokens go: auto (default: the system
+               keyring, else an encrypted file), keyring or file
+  HUMANS_TOKEN_PASSPHRASE
+               derive the token file's key from this passphrase instead
+               of keeping a key file
 `
 
 // showAlreadyRunning tells a person who started a second window that
@@ -113,10 +124,16 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	fs.Usage = func() {} // run prints the usage itself, to the right stream
 	dataFlag := fs.String("data", "", "the data directory")
 	var opts commandOptions
-	var serveOpts serveOptions // cli_serve.go
-	var syncOpts syncOptions   // cli_sync.go
+	var serveOpts serveOptions   // cli_serve.go
+	var syncOpts syncOptions     // cli_sync.go
+	var googleOpts googleOptions // cli_google.go
 
-	cmd, rest, err := parseArgs(fs, args, func(cmd string) { opts.register(cmd, fs); serveOpts.register(cmd, fs); syncOpts.register(cmd, fs) })
+	cmd, rest, err := parseArgs(fs, args, func(cmd string) {
+		opts.register(cmd, fs)
+		serveOpts.register(cmd, fs)
+		syncOpts.register(cmd, fs)
+		googleOpts.register(cmd, fs)
+	})
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usageText)
 		return 0
@@ -134,6 +151,8 @@ func run(args []string, stdout, stderr io.Writer, env func(string) string) int {
 		return runServerCommand(cmd, rest, *dataFlag, serveOpts, stdout, stderr, env)
 	case "sync":
 		return runSyncCommand(rest, *dataFlag, syncOpts, stdout, stderr, env)
+	case "google":
+		return runGoogleCommand(rest, *dataFlag, googleOpts, stdout, stderr, env)
 	case "help":
 		fmt.Fprint(stdout, usageText)
 		return 0

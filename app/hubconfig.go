@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/humans-contacts/humans/store"
 )
 
 // HubConfigFileName holds the Hub sync configuration in the data
@@ -154,6 +157,13 @@ func (s *Service) UpdateHubConfig(p HubConfigPatch) (HubConfig, error) {
 	}
 	if err != nil {
 		return HubConfig{}, fmt.Errorf("app: saving the Hub configuration: %w", err)
+	}
+	if p.APIKey != nil || p.URL != nil {
+		// A new key (or Hub) is worth trying: the account no longer waits
+		// for one.
+		if err := s.syncEngine().SignedIn(context.Background(), HubAccount); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return c, err
+		}
 	}
 	return c, nil
 }

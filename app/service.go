@@ -42,9 +42,10 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	syncer    syncer     // the sync engine (sync.go)
-	smsMu     sync.Mutex // one SMS delivery at a time (smsdelivery.go)
-	smsNoWait bool       // tests: no wait between delivery tries
+	syncer    syncer      // the sync engine (sync.go)
+	google    googleState // Google accounts (google.go)
+	smsMu     sync.Mutex  // one SMS delivery at a time (smsdelivery.go)
+	smsNoWait bool        // tests: no wait between delivery tries
 
 	// CardDAV logins (carddav_credentials.go).
 	loginOnce sync.Once

@@ -70,6 +70,8 @@ func (s *Service) openProvider(acc *store.SyncAccount) (sync.Provider, error) {
 			return nil, ErrSyncNotConfigured
 		}
 		return hub.New(hub.Config{URL: cfg.URL, APIKey: cfg.APIKey})
+	case GoogleKind:
+		return s.openGoogle(acc) // google.go
 	}
 	return nil, fmt.Errorf("app: no provider for %s accounts", acc.Kind)
 }

@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/humans-contacts/humans/app"
 	"github.com/humans-contacts/humans/app/api"
+	"github.com/humans-contacts/humans/sync"
 )
 
 func startHubForTest(t *testing.T) (*app.Service, *httptest.Server, string) {
@@ -72,5 +75,42 @@ func TestNewHubAddressStartsANewMapping(t *testing.T) {
 	}
 	if _, err := svc.SyncNow(ctx, "nope", ""); err == nil {
 		t.Error("unknown account accepted")
+	}
+}
+
+// A Hub that refuses the API key (revoked, mistyped) puts the account in
+// the sign-in state the schedule leaves alone, with a message that
+// carries no key; a new key clears it and the sync goes on.
+func TestRefusedHubKeyWaitsForANewOne(t *testing.T) {
+	ctx := context.Background()
+	_, srv, key := startHubForTest(t)
+	svc, err := app.Open(app.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if _, err := svc.CreateHuman(ctx, &app.Human{FirstName: "Ada"}); err != nil {
+		t.Fatal(err)
+	}
+	wrong := "hk_wrong_key_0123456789"
+	if _, err := svc.UpdateHubConfig(app.HubConfigPatch{URL: &srv.URL, APIKey: &wrong}); err != nil {
+		t.Fatal(err)
+	}
+	job, err := svc.SyncNow(ctx, "", "")
+	if !errors.Is(err, sync.ErrSignIn) {
+		t.Fatalf("sync with a refused key: %+v, %v; want ErrSignIn", job, err)
+	}
+	st, err := svc.SyncStatus(ctx, "")
+	if err != nil || !st.NeedsSignIn || strings.Contains(st.LastError, wrong) {
+		t.Fatalf("status %+v, %v: want needs_sign_in without the key in the message", st, err)
+	}
+	if _, err := svc.UpdateHubConfig(app.HubConfigPatch{APIKey: &key}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := svc.SyncStatus(ctx, ""); st.NeedsSignIn {
+		t.Fatalf("a new key left the account waiting for one: %+v", st)
+	}
+	if job, err := svc.SyncNow(ctx, "", ""); err != nil || job.Pushed.Created != 1 {
+		t.Fatalf("sync with the right key: %+v, %v", job, err)
 	}
 }

@@ -48,6 +48,20 @@ func (t *Tx) PutSyncPendingDeletion(d *SyncPendingDeletion) error {
 	return t.w.tx.Bucket(bucketSyncPending).Put(accountKey(d.Account, []byte(d.RemoteID)), data)
 }
 
+// SyncPendingDeletion returns the held deletion of remote contact
+// remoteID in account, or nil when there is none.
+func (t *Tx) SyncPendingDeletion(account, remoteID string) (*SyncPendingDeletion, error) {
+	v := t.w.tx.Bucket(bucketSyncPending).Get(accountKey(account, []byte(remoteID)))
+	if v == nil {
+		return nil, nil
+	}
+	var d SyncPendingDeletion
+	if err := json.Unmarshal(v, &d); err != nil {
+		return nil, fmt.Errorf("store: decoding pending deletion %q: %w", remoteID, err)
+	}
+	return &d, nil
+}
+
 // DeleteSyncPendingDeletion forgets a held deletion, if any.
 func (t *Tx) DeleteSyncPendingDeletion(account, remoteID string) error {
 	return t.w.tx.Bucket(bucketSyncPending).Delete(accountKey(account, []byte(remoteID)))

@@ -90,3 +90,38 @@ func BenchmarkIncremental10EachSide10k(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkFirstPush10kBatched is the first push of 10,000 local
+// contacts to a provider with batch endpoints (Google's limits: 200 per
+// create batch), and BenchmarkFirstPush10kSingle the same one by one.
+func BenchmarkFirstPush10kBatched(b *testing.B) { benchFirstPush(b, true) }
+
+func BenchmarkFirstPush10kSingle(b *testing.B) { benchFirstPush(b, false) }
+
+func benchFirstPush(b *testing.B, full bool) {
+	for b.Loop() {
+		b.StopTimer()
+		clk := newClock()
+		fake := synctest.New(clk.Now)
+		fake.Photos = full
+		e := newEnv(b, fake, clk)
+		e.full = full
+		hs := make([]*store.Human, 10_000)
+		for i := range hs {
+			c := benchContact(i)
+			hs[i] = &store.Human{FirstName: c.FirstName, LastName: c.LastName, JobTitle: c.JobTitle, Emails: c.Emails, Phones: c.Phones}
+		}
+		if _, err := e.st.CreateHumans(ctx, hs); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		job := e.sync()
+		b.StopTimer()
+		if job.Pushed.Created != 10_000 {
+			b.Fatalf("created %d", job.Pushed.Created)
+		}
+		b.ReportMetric(float64(fake.Requests("")), "requests/op")
+		e.st.Close()
+		b.StartTimer()
+	}
+}

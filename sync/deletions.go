@@ -44,8 +44,12 @@ func holds(acc *store.SyncAccount, n, links int) bool {
 	return pct >= 0 && n >= minN && n*100 > pct*links
 }
 
-// holdDeletion holds the remote deletion of a mapped contact.
+// holdDeletion holds the remote deletion of a mapped contact (one held
+// already stays as it is: found then, maybe asked about).
 func (j *job) holdDeletion(tx *store.Tx, link *store.SyncLink, absent bool) error {
+	if old, err := tx.SyncPendingDeletion(j.name, link.RemoteID); err != nil || old != nil {
+		return err
+	}
 	d := &store.SyncPendingDeletion{Account: j.name, RemoteID: link.RemoteID, LocalID: link.LocalID, Absent: absent}
 	if h, err := getLive(tx, link.LocalID); err != nil {
 		return err
@@ -194,7 +198,14 @@ func (e *Engine) PendingDeletions(ctx context.Context, account string) ([]*Pendi
 	if _, err := e.st.GetSyncAccount(ctx, account); err != nil {
 		return nil, err
 	}
-	return e.st.SyncPendingDeletions(ctx, account)
+	all, err := e.st.SyncPendingDeletions(ctx, account)
+	return heldOnly(all), err
+}
+
+// heldOnly keeps the deletions the person was asked about (the others
+// belong to a job that did not end; its next run settles them).
+func heldOnly(ds []*store.SyncPendingDeletion) []*store.SyncPendingDeletion {
+	return slices.DeleteFunc(ds, func(d *store.SyncPendingDeletion) bool { return !d.Held })
 }
 
 // DeletionsResult says what ConfirmDeletions or KeepDeletions did.
@@ -207,8 +218,9 @@ type DeletionsResult struct {
 	Conflicts int `json:"conflicts"`
 }
 
-// ConfirmDeletions applies the held remote deletions of account whose
-// remote ids are given (all of them when none are): each contact goes
+// ConfirmDeletions applies the held remote deletions of account (those
+// the person was asked about) whose remote ids are given (all of them
+// when none are): each contact goes
 // to the trash, as a remote deletion would have sent it, unless it was
 // edited here since (then it stays and the deletion is a conflict). An
 // id that is not held is an error and nothing is done.
@@ -256,6 +268,7 @@ func (e *Engine) settleHeld(ctx context.Context, account string, remoteIDs []str
 		if err != nil {
 			return err
 		}
+		pending = heldOnly(pending)
 		if len(remoteIDs) > 0 {
 			var chosen []*store.SyncPendingDeletion
 			for _, id := range remoteIDs {

@@ -133,11 +133,21 @@ func TestConfirmedDeletionsGoToTheTrash(t *testing.T) {
 	if !ps[0].Absent || ps[0].Name == "" {
 		t.Errorf("pending deletion %+v: want absent, with the contact's name", ps[0])
 	}
+	// Every listing misses them again: they stay held as they were, and
+	// one more missing waits with them.
+	e.fake.Remove(findRemote(t, e.fake, "M10").ID)
+	if job := e.sync(); job.Pulled.Deleted != 0 || len(pendingIDs(t, e)) != 11 {
+		t.Fatalf("second listing: %+v, pending %v", job, pendingIDs(t, e))
+	}
+	again, _ := e.eng.PendingDeletions(ctx, account)
+	if !again[0].Held || !again[0].Found.Equal(ps[0].Found) {
+		t.Errorf("held deletion changed by the next listing: %+v, was %+v", again[0], ps[0])
+	}
 	res, err := e.eng.ConfirmDeletions(ctx, account)
-	if err != nil || res.Deleted != 10 {
+	if err != nil || res.Deleted != 11 {
 		t.Fatalf("confirm: %+v, %v", res, err)
 	}
-	for _, id := range ids[:10] {
+	for _, id := range ids[:11] {
 		if h := e.get(id); h.DeletedAt == nil {
 			t.Errorf("contact %d not in the trash", id)
 		}
@@ -205,6 +215,37 @@ func TestCrashWhileApplyingDeletionsLosesNothing(t *testing.T) {
 			assertConverged(t, e)
 		})
 	}
+}
+
+// A job that stops between the page that held deletions and their
+// settling leaves them tentative: not shown as waiting, settled by the
+// next run.
+func TestDeletionsOfAnUnfinishedJobAreSettledByTheNext(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	linked(t, e, 30)
+	e.sync() // the cursor past the creates' echoes
+	e.fake.PageSize = 2
+	for i := range 3 {
+		e.fake.Remove(findRemote(t, e.fake, fmt.Sprintf("M%02d", i)).ID)
+	}
+	e.fake.Inject(synctest.Fault{Op: "pull", Skip: 1, Err: synctest.ErrFatal})
+	if _, err := e.eng.Run(ctx, account); !errors.Is(err, synctest.ErrFatal) {
+		t.Fatalf("err %v, want the crash", err)
+	}
+	if all, _ := e.st.SyncPendingDeletions(ctx, account); len(all) != 2 {
+		t.Fatalf("%d deletions recorded by the first page, want 2", len(all))
+	}
+	if st, _ := e.eng.Status(ctx, account); st.PendingDeletions != 0 || len(pendingIDs(t, e)) != 0 {
+		t.Errorf("tentative deletions shown as waiting: %+v", st)
+	}
+	if res, err := e.eng.KeepDeletions(ctx, account); err != nil || res.Kept != 0 {
+		t.Errorf("keep acted on tentative deletions: %+v %v", res, err)
+	}
+	e.reopen()
+	if job := e.sync(); job.Pulled.Deleted != 3 || len(e.all()) != 27 {
+		t.Errorf("rerun: %+v, %d contacts", job, len(e.all()))
+	}
+	assertConverged(t, e)
 }
 
 func TestARemoteContactBackVoidsItsHeldDeletion(t *testing.T) {

@@ -168,6 +168,7 @@ func (e *Engine) Status(ctx context.Context, name string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	pending = heldOnly(pending)
 	e.mu.Lock()
 	if st, ok := e.running[name]; ok {
 		s := *st
@@ -259,7 +260,7 @@ func (e *Engine) RunDirection(ctx context.Context, name, direction string) (*sto
 	if signIn {
 		// The provider's own words may carry what it sent or got back
 		// (an authorization answer): they are neither logged nor kept.
-		runErr = fmt.Errorf("%w: %s refused the authorization of account %q; connect the account again", ErrSignIn, acc.Kind, name)
+		runErr = fmt.Errorf("%w: %s refused the authorization of account %q; connect the account again (or give it a new key)", ErrSignIn, acc.Kind, name)
 	}
 	if runErr != nil {
 		job.Error = runErr.Error()

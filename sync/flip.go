@@ -35,6 +35,10 @@ func (e *Engine) Flip(ctx context.Context, account string, id int64) (*store.Syn
 		if side == SideRemote {
 			value = c.Remote
 		}
+		if c.Field == "photo" {
+			// The photo that lost is no longer kept on either side.
+			return &store.ValidationError{Fields: map[string]string{"field": "a photo conflict cannot be flipped: set the photo you want on the contact, the next sync sends it"}}
+		}
 		if c.Field == "deleted" {
 			gone := isNull(value)
 			switch {

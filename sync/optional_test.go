@@ -337,7 +337,11 @@ func TestPhotosSyncBothWays(t *testing.T) {
 	}
 	cs, _ := e.st.SyncConflicts(ctx, account, 0)
 	if len(cs) != 1 || cs[0].Field != "photo" || cs[0].Resolution != sync.SideLocal {
-		t.Errorf("conflicts %+v, want one photo conflict won by the local side", cs)
+		t.Fatalf("conflicts %+v, want one photo conflict won by the local side", cs)
+	}
+	var verr *store.ValidationError
+	if _, err := e.eng.Flip(ctx, account, cs[0].ID); !errors.As(err, &verr) {
+		t.Errorf("flipping a photo conflict: %v, want a clear refusal", err)
 	}
 
 	// A photo the remote refuses (GIF) is skipped and said.

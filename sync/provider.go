@@ -109,7 +109,9 @@ func (e *RetryError) Unwrap() error { return e.Err }
 // revoked, expired, password changed). Retrying cannot help; the person
 // must sign in again. Providers wrap it; the engine puts the account in
 // a visible "sign in again" state and the schedule leaves the account
-// alone until it is connected again.
+// alone until it is connected again. The text of an error wrapping it
+// is neither logged nor kept by the engine (it may quote an
+// authorization answer); Probe may return it too.
 var ErrSignIn = errors.New("sync: the account needs to sign in again")
 
 // The interfaces below are optional: a provider implements those its
@@ -120,6 +122,8 @@ var ErrSignIn = errors.New("sync: the account needs to sign in again")
 // stay as they are remotely. The engine calls UpdateFields instead of
 // Update, with base, the version both sides last agreed on: the provider
 // sends the fields where c differs from base, and nothing when none do.
+// After an ErrPrecondition the engine fetches the contact (Get), merges,
+// and calls UpdateFields again with the new etag and the new base.
 type FieldUpdater interface {
 	UpdateFields(ctx context.Context, id, etag string, c, base Contact) (Remote, error)
 }
@@ -147,6 +151,14 @@ type BatchResult struct {
 // nothing of it was done, except after a network error or a 5xx on a
 // create batch, which is recovered as a single create is: by the UID the
 // provider stored with each created contact.
+//
+// The engine batches a kind only when it has more than one contact of
+// it. A create batch is retried only after a 429. An update item that
+// fails with ErrPrecondition or ErrRemoteNotFound goes on alone (fetch,
+// merge and UpdateFields or Update; created again). DeleteBatch carries
+// no etags, so the engine uses it only for contacts the pull of the same
+// job saw unchanged; when it fails with ErrRemoteNotFound (or
+// ErrPrecondition) the contacts are deleted one by one with their etag.
 type Batcher interface {
 	BatchLimits() (create, update, delete int)
 	CreateBatch(ctx context.Context, cs []Contact) ([]BatchResult, error)
@@ -158,6 +170,13 @@ type Batcher interface {
 // PhotoURL names the remote photo (empty when there is none, and never
 // a remote placeholder); the engine downloads a remote photo that
 // changed and uploads a local photo that changed.
+//
+// For such a provider the engine keeps PhotoURL out of the contacts it
+// merges and sends: Create, Update, UpdateFields and the batches get
+// contacts without PhotoURL and must leave the remote photo as it is;
+// only PutPhoto changes it (after the contact's fields were sent, or
+// right after its create). A new remote contact's PhotoURL is expected
+// empty.
 type PhotoSyncer interface {
 	// FetchPhoto downloads the photo a remote contact's PhotoURL names.
 	FetchPhoto(ctx context.Context, url string) ([]byte, error)

@@ -95,10 +95,22 @@ func (j *job) clearDirty(ctx context.Context, id int64, dirty bool) error {
 // recognises the contact by its UID instead of creating it twice.
 func (j *job) pushCreate(ctx context.Context, id int64, local Contact) error {
 	var r Remote
-	err := j.retry(ctx, func() (err error) {
-		r, err = j.p.Create(ctx, local)
-		return notDoneUnless429(err)
-	})
+	create := func(c Contact) error {
+		return j.retry(ctx, func() (err error) {
+			r, err = j.p.Create(ctx, c)
+			return notDoneUnless429(err)
+		})
+	}
+	err := create(local)
+	if uidTaken(err) {
+		// The remote keeps a contact with this UID (in its trash: a
+		// contact deleted there and kept here): created under a new one.
+		c := local.Clone()
+		c.UID = ""
+		if err = create(c); err == nil {
+			j.note("contact %d was created again remotely under a new UID (the remote still holds the old one)", id)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -109,6 +121,12 @@ func (j *job) pushCreate(ctx context.Context, id int64, local Contact) error {
 		return err
 	}
 	return j.pushPhoto(ctx, id, true)
+}
+
+// uidTaken reports whether a create was refused for its UID alone.
+func uidTaken(err error) bool {
+	var verr *store.ValidationError
+	return errors.As(err, &verr) && len(verr.Fields) == 1 && verr.Fields["uid"] != ""
 }
 
 // updateRemote sends local over the remote contact id at etag: only the

@@ -192,7 +192,7 @@ func (j *job) pushCreates(ctx context.Context, ops []pushOp, limit int, step fun
 					if err := j.linkCreated(tx, op.id, op.local, res.Remote); err != nil {
 						return err
 					}
-				case errors.As(res.Err, &verr):
+				case errors.As(res.Err, &verr) && !uidTaken(res.Err):
 					j.rec.Pushed.Skipped++
 					j.note("contact %d not sent, the remote refused it: %v", op.id, res.Err)
 				default:
@@ -279,8 +279,10 @@ func (j *job) pushUpdates(ctx context.Context, ops []pushOp, limit int, step fun
 				case errors.As(res.Err, &verr):
 					j.rec.Pushed.Skipped++
 					j.note("contact %d not sent, the remote refused it: %v", op.id, res.Err)
-				default:
+				case errors.Is(res.Err, ErrPrecondition), errors.Is(res.Err, ErrRemoteNotFound):
 					again = append(again, retry{op, res.Err})
+				default:
+					again = append(again, retry{op, nil}) // tried again alone
 				}
 			}
 			return nil

@@ -4,8 +4,28 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
+
+// ParseRetryAfter reads an HTTP Retry-After header, in seconds or as an
+// HTTP date, for RetryError.RetryAfter; 0 when there is none or it
+// cannot be read.
+func ParseRetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, time.Until(t))
+	}
+	return 0
+}
 
 // Backoff retries transient failures (*RetryError) with exponential
 // backoff and jitter, waiting at least the remote's Retry-After.

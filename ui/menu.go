@@ -35,6 +35,7 @@ func (w *Window) mainMenu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			item("Connect a phone…", theme.ComputerIcon(), nil, w.showConnect),
 			item("Sync with the Hub…", theme.ViewRefreshIcon(), nil, w.showSync),
+			item("Google accounts…", theme.AccountIcon(), nil, w.showGoogle),
 			fyne.NewMenuItemSeparator(),
 			quit,
 		),

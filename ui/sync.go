@@ -20,8 +20,8 @@ import (
 )
 
 // The toolbar's sync button and the Sync dialog: the Hub's settings, its
-// status with Sync now, the conflicts to review and flip, and the job
-// history. Both follow the engine's status (app.Service.SyncChanged).
+// status with Sync now, the conflicts to review and flip, the remote
+// deletions waiting for confirmation, and the job history. Both follow the engine's status (app.Service.SyncChanged).
 
 // syncDialog is the Sync dialog's widgets, while it is open.
 type syncDialog struct {
@@ -31,6 +31,12 @@ type syncDialog struct {
 	save, syncNow         *widget.Button
 	status                *widget.Label
 	conflicts, history    *fyne.Container
+	// deletions lists the remote deletions waiting for the person, with
+	// confirmAll and keepAll.
+	deletions           *fyne.Container
+	confirmAll, keepAll *widget.Button
+	deletionsTab        *container.TabItem
+	tabs                *container.AppTabs
 }
 
 // Choices of the selects, as shown and as stored.
@@ -89,11 +95,13 @@ type syncState struct {
 	conflicts  []*app.SyncConflict
 	jobs       []*app.SyncJob
 	names      map[int64]string // contact names of the conflicts
+	deletions  []*app.SyncPendingDeletion
 }
 
 // refreshSync reads the status (and, with the dialog open, the conflicts
 // and history) and shows them.
 func (w *Window) refreshSync() {
+	w.refreshGoogle() // the Google accounts dialog follows the statuses too
 	withLists := w.sync != nil
 	background(w, func(ctx context.Context) (syncState, error) {
 		var st syncState
@@ -112,6 +120,9 @@ func (w *Window) refreshSync() {
 			return st, err
 		}
 		if st.jobs, err = w.svc.SyncJobs(ctx, "", 10); err != nil {
+			return st, err
+		}
+		if st.deletions, err = w.svc.SyncPendingDeletions(ctx, ""); err != nil {
 			return st, err
 		}
 		st.names = make(map[int64]string)
@@ -144,6 +155,12 @@ func (w *Window) showSyncButton(st syncState) {
 		if s.Total > 0 {
 			b.SetText(fmt.Sprintf("Syncing %d/%d", s.Done, s.Total))
 		}
+	case s.NeedsSignIn:
+		b.Importance = widget.WarningImportance
+		b.SetText("Sync: sign in again")
+	case s.PendingDeletions > 0:
+		b.Importance = widget.WarningImportance
+		b.SetText(fmt.Sprintf("Sync: %d deletions to confirm", s.PendingDeletions))
 	case s.LastError != "" && s.LastErrorAt.After(s.LastSuccess):
 		b.Importance = widget.WarningImportance
 		b.SetText("Sync failed")
@@ -180,7 +197,11 @@ func (w *Window) showSync() {
 		status:    widget.NewLabel(""),
 		conflicts: container.NewVBox(),
 		history:   container.NewVBox(),
+		deletions: container.NewVBox(),
 	}
+	s.confirmAll = widget.NewButtonWithIcon("Confirm: move to the trash", theme.DeleteIcon(), func() { w.settleDeletions(s, true) })
+	s.keepAll = widget.NewButtonWithIcon("Keep them: send them to the Hub again", theme.ContentUndoIcon(), func() { w.settleDeletions(s, false) })
+	s.confirmAll.Importance = widget.DangerImportance
 	s.url.SetPlaceHolder("https://hub.example.com")
 	s.url.SetText(cfg.URL)
 	s.apiKey.SetPlaceHolder("the Hub's API key")
@@ -202,13 +223,18 @@ func (w *Window) showSync() {
 		widget.NewLabel(""), container.NewHBox(s.enabled, sized(s.interval, 60), widget.NewLabel("minutes")),
 	)
 	settings := container.NewVBox(form, container.NewHBox(layout.NewSpacer(), s.save))
-	statusBox := container.NewVBox(container.NewBorder(nil, nil, nil, s.syncNow, s.status))
+	googleButton := widget.NewButtonWithIcon("Google accounts…", theme.AccountIcon(), w.showGoogle)
+	statusBox := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(googleButton, s.syncNow), s.status))
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Status", container.NewBorder(statusBox, nil, nil, nil,
 			container.NewVScroll(s.history))),
 		container.NewTabItem("Conflicts", container.NewVScroll(s.conflicts)),
 		container.NewTabItem("Hub", settings),
 	)
+	s.deletionsTab = container.NewTabItem("Deletions", container.NewBorder(nil,
+		container.NewHBox(layout.NewSpacer(), s.keepAll, s.confirmAll), nil, nil, container.NewVScroll(s.deletions)))
+	tabs.Append(s.deletionsTab)
+	s.tabs = tabs
 	if cfg.URL == "" {
 		tabs.SelectIndex(2)
 	}
@@ -268,7 +294,7 @@ func (w *Window) showSyncState(s *syncDialog, st syncState, withLists bool) {
 	case status.State == "running":
 		text := "Syncing"
 		if status.Phase != "" {
-			text += ": " + map[string]string{"pull": "receiving", "push": "sending"}[status.Phase]
+			text += ": " + map[string]string{"pull": "receiving", "push": "sending", "deletions": "settling deletions"}[status.Phase]
 		}
 		if status.Total > 0 {
 			text += fmt.Sprintf(" %d of %d changes", status.Done, status.Total)
@@ -284,6 +310,12 @@ func (w *Window) showSyncState(s *syncDialog, st syncState, withLists bool) {
 		}
 		if status.LastError != "" && status.LastErrorAt.After(status.LastSuccess) {
 			parts = append(parts, "The last attempt ("+formatWhen(status.LastErrorAt, now)+") failed: "+status.LastError)
+		}
+		if status.NeedsSignIn {
+			parts = append(parts, "The Hub refused this computer's access: set its API key again in the Hub tab; it is not synced meanwhile.")
+		}
+		if status.PendingDeletions > 0 {
+			parts = append(parts, fmt.Sprintf("%d contacts deleted on the Hub wait for your confirmation (Deletions tab).", status.PendingDeletions))
 		}
 		s.status.SetText(strings.Join(parts, " "))
 		s.syncNow.Enable()
@@ -310,6 +342,51 @@ func (w *Window) showSyncState(s *syncDialog, st syncState, withLists bool) {
 	for _, c := range st.conflicts {
 		s.conflicts.Add(w.conflictRow(c, st.names[c.LocalID]))
 	}
+	s.deletions.RemoveAll()
+	if len(st.deletions) == 0 {
+		s.deletions.Add(widget.NewLabel("No deletions wait: deletions made on the Hub are applied here unless too many come at once."))
+		s.confirmAll.Disable()
+		s.keepAll.Disable()
+		s.deletionsTab.Text = "Deletions"
+		s.tabs.Refresh()
+		return
+	}
+	intro := widget.NewLabel(fmt.Sprintf("%d contacts were deleted on the Hub at once, more than a sync applies without asking. "+
+		"Confirm to move them to the trash here too, or keep them: they stay here and the next sync sends them to the Hub again.", len(st.deletions)))
+	intro.Wrapping = fyne.TextWrapWord
+	s.deletions.Add(intro)
+	for _, d := range st.deletions {
+		name := d.Name
+		if name == "" {
+			name = fmt.Sprintf("Contact %d", d.LocalID)
+		}
+		how := "deleted on the Hub"
+		if d.Absent {
+			how = "missing from the Hub's list"
+		}
+		s.deletions.Add(widget.NewLabel(fmt.Sprintf("%s · %s · %s", name, how, formatWhen(d.Found, now))))
+	}
+	s.confirmAll.Enable()
+	s.keepAll.Enable()
+	s.deletionsTab.Text = fmt.Sprintf("Deletions (%d)", len(st.deletions))
+	s.tabs.Refresh()
+}
+
+// settleDeletions confirms or keeps every waiting remote deletion.
+func (w *Window) settleDeletions(s *syncDialog, confirm bool) {
+	s.confirmAll.Disable()
+	s.keepAll.Disable()
+	settle, what := w.svc.KeepSyncDeletions, "Keeping the contacts deleted on the Hub"
+	if confirm {
+		settle, what = w.svc.ConfirmSyncDeletions, "Confirming the deletions"
+	}
+	background(w, func(ctx context.Context) (app.SyncDeletionsResult, error) { return settle(ctx, "", nil) },
+		func(_ app.SyncDeletionsResult, err error) {
+			if err != nil {
+				w.fail(what, err)
+			}
+			w.refreshSync()
+		})
 }
 
 // jobText is one line of the history.
@@ -367,6 +444,11 @@ func (w *Window) conflictRow(c *app.SyncConflict, name string) fyne.CanvasObject
 	})
 	label := widget.NewLabel(text)
 	label.Wrapping = fyne.TextWrapWord
+	if c.Field == "photo" {
+		// The photo that lost is kept nowhere: nothing to flip back to.
+		label.SetText(fmt.Sprintf("%s\nPhoto changed on both sides; set another one on the contact to change it.", name))
+		return container.NewBorder(nil, widget.NewSeparator(), nil, kept, label)
+	}
 	return container.NewBorder(nil, widget.NewSeparator(), nil, container.NewVBox(kept, flip), label)
 }
 

@@ -92,6 +92,8 @@ func TestSyncDialogSetsUpTheHubSyncsAndFlipsAConflict(t *testing.T) {
 		return strings.Contains(all, "Ada Lovelace · Job title") && strings.Contains(all, "On this computer: Engineer") &&
 			strings.Contains(all, "On the Hub: Mathematician") && strings.Contains(all, "Kept the Hub's")
 	})
+	// The conflict shows while the job still pushes: wait for its end.
+	h.waitFor("the sync's end", func() bool { return !s.syncNow.Disabled() })
 	got, _ := h.svc.Human(ctx, local.ID)
 	if got.JobTitle != "Mathematician" {
 		t.Fatalf("newest wins: job title %q", got.JobTitle)
@@ -149,4 +151,53 @@ func flipButton(t *testing.T, s *syncDialog) *widget.Button {
 		t.Fatal("no flip button")
 	}
 	return b
+}
+
+func TestSyncDialogShowsWaitingDeletionsAndConfirmsThem(t *testing.T) {
+	ctx := context.Background()
+	hub, url, key := startHub(t)
+	var ids []int64
+	for i := range 20 {
+		x, err := hub.CreateHuman(ctx, &app.Human{FirstName: "Hub", LastName: string(rune('A' + i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, x.ID)
+	}
+	h := newHarness(t)
+	if _, err := h.svc.UpdateHubConfig(app.HubConfigPatch{URL: &url, APIKey: &key}); err != nil {
+		t.Fatal(err)
+	}
+	h.w.showSync()
+	s := h.w.sync
+	h.waitFor("Sync now", func() bool { return !s.syncNow.Disabled() })
+	s.syncNow.OnTapped()
+	h.waitFor("the first sync", func() bool { return strings.Contains(s.status.Text, "Last synced") })
+	if !s.confirmAll.Disabled() || !strings.Contains(strings.Join(texts(s.deletions), "\n"), "No deletions wait") {
+		t.Fatalf("deletions before any: %v", texts(s.deletions))
+	}
+	for _, id := range ids[:12] {
+		if err := hub.TrashHuman(ctx, id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.syncNow.OnTapped()
+	h.waitFor("the waiting deletions", func() bool {
+		return len(texts(s.deletions)) == 13 && !s.confirmAll.Disabled() &&
+			strings.Contains(s.status.Text, "12 contacts deleted on the Hub wait for your confirmation")
+	})
+	if h.w.syncButton.Text != "Sync: 12 deletions to confirm" || s.deletionsTab.Text != "Deletions (12)" {
+		t.Errorf("button %q, tab %q", h.w.syncButton.Text, s.deletionsTab.Text)
+	}
+	if st, _ := h.svc.Stats(ctx); st.Total != 20 {
+		t.Fatalf("%d contacts before confirming, want 20", st.Total)
+	}
+	s.confirmAll.OnTapped()
+	h.waitFor("the confirmation", func() bool {
+		st, _ := h.svc.Stats(ctx)
+		return st.Total == 8 && s.confirmAll.Disabled() && s.deletionsTab.Text == "Deletions"
+	})
+	if len(h.errors) != 0 {
+		t.Errorf("errors: %v", h.errors)
+	}
 }

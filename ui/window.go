@@ -90,6 +90,7 @@ type Window struct {
 
 	syncButton *widget.Button // the toolbar's sync status (sync.go)
 	sync       *syncDialog    // the Sync dialog, while open
+	google     *googleDialog  // the Google accounts dialog, while open
 
 	imports *importFlow // the import dialog, while one is open
 	exports *exportFlow // the export dialog, while one is open

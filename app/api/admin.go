@@ -108,6 +108,6 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) error {
 		"store":          st,
 		"rate_limit":     rateLimit,
 		"hub_sync":       "not available yet",
-		"google_sync":    "not available yet",
+		"google_sync":    "available",
 	}, "")
 }

@@ -49,24 +49,6 @@ func TestHubConfig(t *testing.T) {
 	}
 }
 
-func TestSyncEndpointsSayTheyAreUnavailable(t *testing.T) {
-	e := newEnv(t, Options{})
-	for _, ep := range []struct{ method, path string }{
-		{"GET", "/api/google/auth-url?state=x"}, {"POST", "/api/google/callback"}, {"GET", "/api/google/accounts"},
-		{"POST", "/api/google/import"}, {"DELETE", "/api/google/accounts/1"},
-	} {
-		r := e.fails(503, "not_available", ep.method, ep.path, e.user, nil)
-		msg := r.body["error"].(map[string]any)["message"].(string)
-		if !strings.Contains(msg, "not available") || r.body["data"] != nil {
-			t.Errorf("%s %s: %s", ep.method, ep.path, r.raw)
-		}
-		e.fails(401, "unauthorized", ep.method, ep.path, "", nil)
-	}
-	if st, _ := e.svc.Stats(ctx); st.Total != 0 {
-		t.Errorf("an unavailable import created contacts: %d", st.Total)
-	}
-}
-
 func TestAPIKeyManagement(t *testing.T) {
 	e := newEnv(t, Options{})
 	r := e.ok(201, "POST", "/api/admin/api-keys", e.admin, `{"name": "sync peer", "role": "user"}`)

@@ -145,11 +145,11 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/export", anyKey, s.export},
 		{"GET", "/api/export/unified", anyKey, s.exportUnified},
 
-		{"GET", "/api/google/auth-url", anyKey, s.googleUnavailable},
-		{"POST", "/api/google/callback", anyKey, s.googleUnavailable},
-		{"GET", "/api/google/accounts", anyKey, s.googleUnavailable},
-		{"POST", "/api/google/import", anyKey, s.googleUnavailable},
-		{"DELETE", "/api/google/accounts/{id}", anyKey, s.googleUnavailable},
+		{"GET", "/api/google/auth-url", anyKey, s.googleAuthURL},
+		{"POST", "/api/google/callback", anyKey, s.googleCallback},
+		{"GET", "/api/google/accounts", anyKey, s.googleAccounts},
+		{"POST", "/api/google/import", anyKey, s.googleImport},
+		{"DELETE", "/api/google/accounts/{id}", anyKey, s.googleDisconnect},
 
 		{"GET", "/api/hub/config", anyKey, s.getHubConfig},
 		{"POST", "/api/hub/config", adminOnly, s.setHubConfig},
@@ -160,6 +160,9 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/hub/status", anyKey, s.hubStatus},
 		{"GET", "/api/hub/conflicts", anyKey, s.hubConflicts},
 		{"POST", "/api/hub/conflicts/{id}/flip", anyKey, s.flipHubConflict},
+		{"GET", "/api/sync/deletions", anyKey, s.syncDeletions},
+		{"POST", "/api/sync/deletions/confirm", anyKey, s.settleSyncDeletions(true)},
+		{"POST", "/api/sync/deletions/keep", anyKey, s.settleSyncDeletions(false)},
 
 		{"POST", "/api/sms/send", anyKey, s.sendSMS},
 		{"POST", "/api/sms/send-bulk", anyKey, s.sendBulkSMS},

@@ -87,9 +87,6 @@ func (s *server) operations() map[string]operation {
 		q("updated_since", "change feed for sync clients: only contacts updated at or after this time (RFC 3339), oldest change first (ties by id); only page and per_page combine with it, and pagination echoes it as updated_since", timeT),
 		q("include_deleted", "with true, contacts in the trash are listed too, as tombstones carrying deleted_at (the same feed order as updated_since)", boolT),
 	}
-	unavailable := func(summary, tag string, params ...param) operation {
-		return operation{summary: summary + " (answers 503 until sync is built)", tag: tag, params: params, status: 503}
-	}
 	return map[string]operation{
 		"GET /api/openapi.json": {summary: "This document", tag: "Meta", status: 200, raw: "application/json"},
 
@@ -132,11 +129,14 @@ func (s *server) operations() map[string]operation {
 		}, status: 200, raw: "application/json, text/csv or text/vcard", errors: []int{400, 404, 422}},
 		"GET /api/export/unified": {summary: "The whole book (contacts with photos, trash, companies, groups, custom fields, stats) as one JSON document that import restores", tag: "Export", status: 200, raw: "application/json"},
 
-		"GET /api/google/auth-url":         unavailable("Google OAuth address", "Google", q("state", "OAuth state", strT)),
-		"POST /api/google/callback":        unavailable("Exchange an OAuth code for tokens", "Google"),
-		"GET /api/google/accounts":         unavailable("Connected Google accounts", "Google"),
-		"POST /api/google/import":          unavailable("Import from Google Contacts", "Google"),
-		"DELETE /api/google/accounts/{id}": unavailable("Disconnect a Google account", "Google", pathIDParam),
+		"GET /api/google/auth-url": {summary: "Begin connecting a Google account: the consent page's address and the login's state (it waits 15 minutes)", tag: "Google", params: []param{
+			q("state", "the OAuth state to use (16 to 200 URL-safe characters); a random one when absent", strT),
+			q("redirect_uri", "where Google sends the browser back (a loopback address of a desktop OAuth client); by default "+app.GoogleNoBrowserRedirect+", whose address the person copies to the callback", strT),
+		}, status: 200, data: ref("GoogleAuthURL"), errors: []int{400, 409, 422}},
+		"POST /api/google/callback":        {summary: "Finish connecting: exchange the code for tokens (kept in the keyring or the encrypted token file, never answered) and create the account, or renew one connected before", tag: "Google", body: ref("GoogleCallback"), status: 201, data: ref("GoogleAccount"), errors: []int{400, 409, 413, 422, 502}},
+		"GET /api/google/accounts":         {summary: "Connected Google accounts with their sync status (needs_sign_in: connect again)", tag: "Google", status: 200, data: arrayOf(ref("GoogleAccount"))},
+		"POST /api/google/import":          {summary: "Import from a Google account now (one pull); answers created, updated, skipped", tag: "Google", body: ref("GoogleImportInput"), status: 200, data: ref("GoogleImport"), errors: []int{400, 404, 409, 413, 422, 502}},
+		"DELETE /api/google/accounts/{id}": {summary: "Disconnect a Google account: revoke its token at Google (a failure is reported, the removal happens all the same), forget the token and the mapping; every contact stays", tag: "Google", params: []param{{"id", "path", "the account's id (google:ada@example.com) or e-mail address", strT}}, status: 200, data: ref("GoogleDisconnected"), errors: []int{404, 409}},
 
 		"GET /api/hub/config":               {summary: "The Hub sync configuration; the Hub's API key is masked", tag: "Hub", status: 200, data: ref("HubConfig")},
 		"POST /api/hub/config":              {summary: "Change the Hub sync configuration (admin); fields not sent stay", tag: "Hub", body: ref("HubConfigInput"), status: 200, data: ref("HubConfig"), errors: []int{400, 413, 422}},
@@ -147,6 +147,12 @@ func (s *server) operations() map[string]operation {
 		"GET /api/hub/status":               {summary: "Sync status: idle or running (with progress), last success, last error", tag: "Hub", status: 200, data: ref("SyncStatus"), errors: []int{409}},
 		"GET /api/hub/conflicts":            {summary: "Fields changed on both sides, newest first, with both values and the side kept", tag: "Hub", params: []param{q("limit", "at most this many", obj{"type": "integer", "minimum": 1, "maximum": 100, "default": 50})}, status: 200, data: arrayOf(ref("SyncConflict")), errors: []int{400}},
 		"POST /api/hub/conflicts/{id}/flip": {summary: "Give the contact the value that lost (or, again, the one that won); the next sync sends it", tag: "Hub", params: []param{pathIDParam}, status: 200, data: ref("SyncConflict"), errors: []int{400, 404, 409}},
+		"GET /api/sync/deletions": {summary: "Remote deletions waiting for confirmation: a sync found more than the account's share deleted remotely at once and applied none of them", tag: "Sync",
+			params: []param{q("account", "the sync account (default: the Hub's)", strT)}, status: 200, data: arrayOf(ref("PendingDeletion")), errors: []int{404, 409}},
+		"POST /api/sync/deletions/confirm": {summary: "Confirm waiting remote deletions (all, or those of remote_ids): the contacts go to the trash, except those edited here since (kept, as a conflict)", tag: "Sync",
+			body: ref("DeletionsInput"), status: 200, data: ref("DeletionsResult"), errors: []int{400, 404, 409, 422}},
+		"POST /api/sync/deletions/keep": {summary: "Refuse waiting remote deletions (all, or those of remote_ids): the contacts stay and the next sync creates them again remotely", tag: "Sync",
+			body: ref("DeletionsInput"), status: 200, data: ref("DeletionsResult"), errors: []int{400, 404, 409, 422}},
 
 		"POST /api/sms/send":      {summary: "Queue a text message to a contact's mobile or a number, with {{first_name}} {{last_name}} {{display_name}} {{company_name}} {{job_title}} substituted", tag: "SMS", body: ref("SendSMS"), status: 201, data: ref("SMS"), errors: []int{400, 413, 422}},
 		"POST /api/sms/send-bulk": {summary: "Queue one message per contact of human_ids or of a group; contacts without a mobile number are skipped and reported (201 when any is queued, else 200)", tag: "SMS", body: ref("SendBulkSMS"), status: 201, data: ref("BulkSMSResult"), errors: []int{400, 413, 422}},
@@ -177,8 +183,9 @@ var statusText = map[int]string{
 	413: "Request body too large",
 	422: "Validation error: error.fields says what is wrong with each field",
 	429: "Rate limited: retry after the Retry-After header's seconds",
+	409: "Conflict: not configured, a sync running, or the account must sign in again (error.code says which)",
 	500: "Server error (details are logged, never sent)",
-	503: "Not available in this version: the sync engine is not built yet; nothing was done",
+	502: "The remote (Google, the Hub) refused or failed; nothing was half done",
 }
 
 // openAPIDoc builds the document from the operations and the schemas.
@@ -213,8 +220,6 @@ func (s *server) openAPIDoc() obj {
 		case op.raw != "":
 			responses[fmt.Sprint(op.status)] = obj{"description": "The file (" + op.raw + "), not an envelope",
 				"content": obj{strings.Split(op.raw, ",")[0]: obj{"schema": obj{"type": "string", "format": "binary"}}}}
-		case op.status == 503:
-			responses["503"] = obj{"description": statusText[503], "content": obj{"application/json": obj{"schema": ref("Error")}}}
 		default:
 			props := obj{"success": obj{"type": "boolean", "enum": []bool{true}}, "data": op.data, "message": strT}
 			required := []string{"success", "data"}
@@ -265,7 +270,7 @@ func schemas() obj {
 	address := objectSchema(obj{"type": strT, "street": strT, "number": strT, "complement": strT, "zip": strT, "city": strT, "region": strT, "country": strT, "is_primary": boolT})
 	return obj{
 		"Error": objectSchema(obj{"success": obj{"type": "boolean", "enum": []bool{false}}, "error": objectSchema(obj{
-			"code":    str("validation_error, bad_request, unauthorized, forbidden, not_found, route_not_found, method_not_allowed, conflict, payload_too_large, rate_limited, not_available or internal_error"),
+			"code":    str("validation_error, bad_request, unauthorized, forbidden, not_found, route_not_found, method_not_allowed, conflict, payload_too_large, rate_limited, not_configured, busy, sign_in_required, invalid_state, google_refused, sync_failed or internal_error"),
 			"message": strT, "fields": obj{"type": "object", "additionalProperties": strT, "description": "field name → what is wrong"},
 		}, "code", "message")}, "success", "error"),
 		"SyncCounts": objectSchema(obj{"created": intT, "updated": intT, "deleted": intT, "skipped": intT}),
@@ -274,7 +279,13 @@ func schemas() obj {
 			"import": ref("SyncCounts"), "export": ref("SyncCounts"), "conflicts": intT, "errors": arrayOf(strT), "notes": arrayOf(strT)},
 			"id", "direction", "started_at", "status", "import", "export", "conflicts"),
 		"SyncStatus": objectSchema(obj{"account": strT, "state": str("idle or running"), "phase": str("pull or push, while running"),
-			"done": intT, "total": intT, "last_success": timeT, "last_error": strT, "last_error_at": timeT}, "account", "state"),
+			"done": intT, "total": intT, "last_success": timeT, "last_error": strT, "last_error_at": timeT,
+			"needs_sign_in":     obj{"type": "boolean", "description": "the remote refused the account's authorization: connect it again; it is not synced meanwhile"},
+			"pending_deletions": obj{"type": "integer", "description": "remote deletions waiting for confirmation (GET /api/sync/deletions)"}}, "account", "state"),
+		"PendingDeletion": objectSchema(obj{"account": strT, "remote_id": strT, "human_id": intT, "name": str("the contact's name when the deletion was found"),
+			"absent": obj{"type": "boolean", "description": "true: missing from a complete listing; false: reported deleted"}, "found": timeT}, "account", "remote_id", "human_id"),
+		"DeletionsInput":  objectSchema(obj{"account": str("the sync account (default: the Hub's)"), "remote_ids": obj{"type": "array", "items": strT, "description": "the deletions to settle (default: all)"}}),
+		"DeletionsResult": objectSchema(obj{"deleted": obj{"type": "integer", "description": "contacts moved to the trash"}, "kept": obj{"type": "integer", "description": "contacts that stay"}, "conflicts": obj{"type": "integer", "description": "deletions of contacts edited here, recorded as conflicts"}}, "deleted", "kept", "conflicts"),
 		"SyncConflict": objectSchema(obj{"id": intT, "human_id": intT, "remote_id": strT, "field": strT,
 			"key": str("the list element (phone number, e-mail...) for list fields"), "base": obj{"description": "the value both sides last agreed on"},
 			"local": obj{"description": "this book's value (null: deleted)"}, "remote": obj{"description": "the Hub's value (null: deleted)"},
@@ -351,6 +362,16 @@ func schemas() obj {
 			"skipped": arrayOf(objectSchema(obj{"human_id": intT, "display_name": strT, "reason": str("no mobile number or no such contact")}))}),
 		"SMSStats": objectSchema(obj{"period": strT, "since": obj{"type": "string", "format": "date-time", "nullable": true},
 			"total": intT, "outbound": intT, "inbound": intT, "by_status": obj{"type": "object", "additionalProperties": intT}}),
+		"GoogleAuthURL": objectSchema(obj{"url": str("the consent page to open"), "state": strT, "redirect_uri": strT, "expires_in": intT}, "url", "state", "redirect_uri"),
+		"GoogleCallback": objectSchema(obj{"code": str("the code Google sent the browser back with"), "state": strT,
+			"url": str("instead of code and state: the whole address Google sent the browser to")}),
+		"GoogleAccount": objectSchema(obj{"id": str("google: and the e-mail address"), "email": strT, "name": strT, "connected_at": timeT,
+			"direction": strT, "sync_interval_minutes": intT, "status": ref("SyncStatus"),
+			"needs_sign_in": str("true when Google no longer accepts the account's token: connect it again")}, "id", "email", "status", "needs_sign_in"),
+		"GoogleImportInput": objectSchema(obj{"account": str("the account's id or e-mail; may be left out when one account is connected")}),
+		"GoogleImport":      objectSchema(obj{"account": strT, "created": intT, "updated": intT, "skipped": intT, "deleted": intT, "job": ref("SyncJob")}, "account", "created", "updated", "skipped"),
+		"GoogleDisconnected": objectSchema(obj{"id": strT, "deleted": boolT, "revoked": boolT,
+			"revoke_error": str("why Google did not revoke the token, when it did not")}, "id", "deleted", "revoked"),
 		"HubConfig": objectSchema(obj{"url": strT, "api_key": str("masked: ****wxyz"), "api_key_set": boolT,
 			"direction": obj{"type": "string", "enum": []string{"import", "export", "both"}}, "sync_interval_minutes": intT,
 			"enabled": boolT, "conflict_policy": obj{"type": "string", "enum": []string{"newest", "local", "remote"}}, "sync_available": boolT}),

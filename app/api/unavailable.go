@@ -6,14 +6,8 @@ import (
 	"github.com/humans-contacts/humans/app"
 )
 
-// The Google sync is not built yet. Its endpoints exist, with
-// authentication, and answer 503 saying so: they never pretend to have
-// imported anything. (The Hub's run for real: hubsync.go.)
-
-func (s *server) googleUnavailable(w http.ResponseWriter, r *http.Request) error {
-	return errorf(http.StatusServiceUnavailable, "not_available",
-		"Google Contacts integration is not available in this version of Humans: nothing was connected, imported or deleted.")
-}
+// The Hub's configuration endpoints (the sync itself: hubsync.go; the
+// Google endpoints: google.go).
 
 // hubConfigJSON shows the configuration with the API key masked.
 type hubConfigJSON struct {

@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/googleapis/gax-go/v2/apierror"
 	"golang.org/x/oauth2"
@@ -149,9 +147,9 @@ func classify(what string, err error, write bool) error {
 		e := fmt.Errorf("google: %s: %d %s", what, ge.Code, msg)
 		switch {
 		case ge.Code == 429 || has("RATE_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED", "rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"):
-			return &sync.RetryError{Status: 429, RetryAfter: retryAfter(ge.Header.Get("Retry-After")), Err: e}
+			return &sync.RetryError{Status: 429, RetryAfter: sync.ParseRetryAfter(ge.Header.Get("Retry-After")), Err: e}
 		case ge.Code >= 500:
-			return &sync.RetryError{Status: ge.Code, RetryAfter: retryAfter(ge.Header.Get("Retry-After")), Err: e}
+			return &sync.RetryError{Status: ge.Code, RetryAfter: sync.ParseRetryAfter(ge.Header.Get("Retry-After")), Err: e}
 		case ge.Code == 401:
 			return fmt.Errorf("%w: %w", sync.ErrSignIn, e)
 		case ge.Code == 410 || has("EXPIRED_SYNC_TOKEN") || strings.Contains(lower, "sync token is expired"):
@@ -178,19 +176,4 @@ func classify(what string, err error, write bool) error {
 		return &sync.RetryError{Err: fmt.Errorf("google: %s: %w", what, err)}
 	}
 	return fmt.Errorf("google: %s: %w", what, err)
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := time.Parse(time.RFC1123, v); err == nil {
-		return max(0, time.Until(t))
-	}
-	return 0
 }

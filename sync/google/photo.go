@@ -47,7 +47,7 @@ func (p *Provider) FetchPhoto(ctx context.Context, photoURL string) ([]byte, err
 	case resp.StatusCode == 404 || resp.StatusCode == 410:
 		return nil, fmt.Errorf("google: photo %s: %w", photoURL, sync.ErrRemoteNotFound)
 	case resp.StatusCode == 429 || resp.StatusCode >= 500:
-		return nil, &sync.RetryError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
+		return nil, &sync.RetryError{Status: resp.StatusCode, RetryAfter: sync.ParseRetryAfter(resp.Header.Get("Retry-After")),
 			Err: fmt.Errorf("google: downloading a photo: %s", resp.Status)}
 	case resp.StatusCode != 200:
 		return nil, fmt.Errorf("google: downloading a photo: %s", resp.Status)

@@ -110,8 +110,8 @@ type statusError struct {
 func (e *statusError) Error() string { return fmt.Sprintf("hub answered %d: %s", e.status, e.msg) }
 
 // do sends one request and decodes the envelope. Network errors, 5xx and
-// 429 become *sync.RetryError; 404 sync.ErrRemoteNotFound; 412
-// sync.ErrPrecondition.
+// 429 become *sync.RetryError; 401 sync.ErrSignIn; 404
+// sync.ErrRemoteNotFound; 412 sync.ErrPrecondition.
 func (p *Provider) do(ctx context.Context, method, path string, body any, ifMatch string) (*envelope, http.Header, error) {
 	var rd io.Reader
 	if body != nil {
@@ -156,8 +156,12 @@ func (p *Provider) do(ctx context.Context, method, path string, body any, ifMatc
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, nil, &sync.RetryError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
+		return nil, nil, &sync.RetryError{Status: resp.StatusCode, RetryAfter: sync.ParseRetryAfter(resp.Header.Get("Retry-After")),
 			Err: fmt.Errorf("%s %s: %s", method, path, msg)}
+	case resp.StatusCode == http.StatusUnauthorized:
+		// The key was revoked or mistyped: retrying cannot help, the
+		// account waits for a new one.
+		return nil, nil, fmt.Errorf("%s %s: the Hub refused the API key: %w", method, path, sync.ErrSignIn)
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, nil, fmt.Errorf("%s %s: %w", method, path, sync.ErrRemoteNotFound)
 	case resp.StatusCode == http.StatusPreconditionFailed:
@@ -172,21 +176,6 @@ func (p *Provider) do(ctx context.Context, method, path string, body any, ifMatc
 		return nil, nil, &sync.RetryError{Status: resp.StatusCode, Err: fmt.Errorf("%s %s: the answer is not JSON: %v", method, path, jsonErr)}
 	}
 	return &env, resp.Header, nil
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, time.Until(t))
-	}
-	return 0
 }
 
 // Probe asks for one contact: cheap, and it checks the key as well.
