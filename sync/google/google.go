@@ -169,11 +169,10 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		return sync.Page{}, fmt.Errorf("%w: unreadable cursor %q", sync.ErrCursorExpired, cursor)
 	}
 	syncToken, pageToken := v.Get("sync"), v.Get("page")
-	call := p.svc.People.Connections.List("people/me").PersonFields(readFields).Sources(contactSource...).PageSize(p.pageSize).Context(ctx)
+	call := p.svc.People.Connections.List("people/me").PersonFields(readFields).Sources(contactSource...).
+		PageSize(p.pageSize).RequestSyncToken(true).Context(ctx)
 	if syncToken != "" {
 		call = call.SyncToken(syncToken)
-	} else {
-		call = call.RequestSyncToken(true)
 	}
 	if pageToken != "" {
 		call = call.PageToken(pageToken)

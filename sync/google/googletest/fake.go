@@ -2,8 +2,9 @@
 // benchmarks: an httptest server that speaks the real JSON shapes
 // (people/c… resource names, etags, metadata.sources with updateTime,
 // field metadata) and enforces Google's rules as the sync provider meets
-// them: paging with nextPageToken, sync tokens (nextSyncToken on the last
-// page only, incremental listings of changes and tombstones, tokens that
+// them: paging with nextPageToken, sync tokens (asked for with
+// requestSyncToken, nextSyncToken on the last page only, incremental
+// listings of changes and tombstones, tokens that
 // expire → 400 EXPIRED_SYNC_TOKEN, later pages whose parameters differ
 // from the first call refused), etags that change on every write and are
 // checked (400 failedPrecondition), updatePersonFields (only the named
@@ -980,7 +981,7 @@ func (s *Server) list(q url.Values, _ map[string]any) (any, *apiErr) {
 				}
 			}
 		}
-		if q.Get("syncToken") != "" || q.Get("requestSyncToken") == "true" {
+		if q.Get("requestSyncToken") == "true" {
 			s.tokenN++
 			tok := fmt.Sprintf("st%d.%d", s.tokenN, cutoff)
 			s.tokens[tok] = syncToken{seq: cutoff, issued: now, gen: s.gen}
