@@ -327,6 +327,9 @@ func TestExpiredSyncToken(t *testing.T) {
 	if _, err := p.Pull(ctx, "%zz"); !errors.Is(err, sync.ErrCursorExpired) {
 		t.Fatalf("pull with a cursor that is not ours: %v", err)
 	}
+	if _, err := p.Pull(ctx, "page=pg999.1"); !errors.Is(err, sync.ErrCursorExpired) {
+		t.Fatalf("pull with a page token Google does not know: %v", err)
+	}
 }
 
 func TestErrors(t *testing.T) {
