@@ -238,6 +238,9 @@ func googleAccounts(ctx context.Context, b googleBook, stdout io.Writer) error {
 		if a.NeedsSignIn {
 			fmt.Fprintf(stdout, "%s must sign in again: humans google connect\n", a.Email)
 		}
+		if n := a.Status.PendingDeletions; n > 0 {
+			fmt.Fprintf(stdout, "%s: %d contacts deleted in Google wait for your confirmation: humans sync deletions --account %s\n", a.Email, n, a.ID)
+		}
 	}
 	return nil
 }

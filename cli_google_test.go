@@ -176,9 +176,21 @@ func TestGoogleCommandsReachTheRunningHumans(t *testing.T) {
 	if accs, _ := svc.GoogleAccounts(ctx); len(accs) != 1 || accs[0].ID != "google:ada@example.com" {
 		t.Fatalf("the running Humans has %+v", accs)
 	}
+	// Without a browser (humans serve on a server): the pasted address
+	// goes to the running Humans too.
+	g.Set(func(s *googleauthtest.Server) { s.Email = "grace@example.com" })
+	var stdout, stderr bytes.Buffer
+	withStdin(t, &paste{printed: &stderr, auth: g.AuthURL()})
+	if code := run([]string{"--data", dir, "google", "connect", "--no-browser"}, &stdout, &stderr, fakeEnv(nil)); code != 0 ||
+		!strings.Contains(stdout.String(), "connected grace@example.com") || !strings.Contains(stderr.String(), "done there") {
+		t.Fatalf("connect --no-browser: %d %q %q", code, stdout.String(), stderr.String())
+	}
 	code, out, _ = runCLI(t, nil, "--data", dir, "google", "accounts")
-	if code != 0 || !strings.Contains(out, "ada@example.com") || !strings.Contains(out, "Ada Lovelace") {
+	if code != 0 || !strings.Contains(out, "ada@example.com") || !strings.Contains(out, "Ada Lovelace") || !strings.Contains(out, "grace@example.com") {
 		t.Fatalf("accounts: %d %q", code, out)
+	}
+	if code, _, errOut := runCLI(t, nil, "--data", dir, "google", "disconnect", "grace@example.com"); code != 0 {
+		t.Fatalf("disconnect grace: %d %q", code, errOut)
 	}
 	code, out, errOut = runCLI(t, nil, "--data", dir, "google", "disconnect", "ada@example.com")
 	if code != 0 || !strings.Contains(out, "Google revoked") {

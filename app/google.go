@@ -101,9 +101,7 @@ type googleState struct {
 	mu     stdsync.Mutex // guards google.json
 	logins googleauth.Logins
 
-	tokensOnce stdsync.Once
-	tokens     googleauth.TokenStore
-	tokensErr  error
+	tokens googleauth.TokenStore
 }
 
 func (s *Service) googlePath() string { return filepath.Join(s.dataDir, GoogleConfigFileName) }
@@ -243,40 +241,40 @@ func googleClientOf(file googleauth.Config) GoogleClient {
 	return out
 }
 
-// googleTokens returns the token store, made on first use.
+// googleTokens returns the token store, made on first use (a failure,
+// such as a damaged google.json, is tried again at the next call).
 func (s *Service) googleTokens() (googleauth.TokenStore, error) {
-	s.google.tokensOnce.Do(func() {
-		s.google.mu.Lock()
-		defer s.google.mu.Unlock()
-		f, err := readGoogleFile(s.googlePath())
-		if err != nil {
-			s.google.tokensErr = err
-			return
+	s.google.mu.Lock()
+	defer s.google.mu.Unlock()
+	if s.google.tokens != nil {
+		return s.google.tokens, nil
+	}
+	f, err := readGoogleFile(s.googlePath())
+	if err != nil {
+		return nil, err
+	}
+	if f.BookID == "" {
+		b := make([]byte, 8)
+		rand.Read(b)
+		f.BookID = hex.EncodeToString(b)
+		if err := writeGoogleFile(s.googlePath(), f); err != nil {
+			return nil, err
 		}
-		if f.BookID == "" {
-			b := make([]byte, 8)
-			rand.Read(b)
-			f.BookID = hex.EncodeToString(b)
-			if err := writeGoogleFile(s.googlePath(), f); err != nil {
-				s.google.tokensErr = err
-				return
-			}
-		}
-		file := &googleauth.File{Path: filepath.Join(s.dataDir, GoogleTokenFileName),
-			KeyPath: filepath.Join(s.dataDir, GoogleKeyFileName), Passphrase: os.Getenv(googleauth.EnvPassphrase)}
-		kr := googleauth.Keyring{Service: "Humans Google " + f.BookID}
-		switch mode := os.Getenv(EnvTokenStore); mode {
-		case "file":
-			s.google.tokens = file
-		case "keyring":
-			s.google.tokens = kr
-		case "", "auto":
-			s.google.tokens = &googleauth.Fallback{Primary: kr, Secondary: file, Log: s.log}
-		default:
-			s.google.tokensErr = fmt.Errorf("app: %s=%q: use keyring, file or auto", EnvTokenStore, mode)
-		}
-	})
-	return s.google.tokens, s.google.tokensErr
+	}
+	file := &googleauth.File{Path: filepath.Join(s.dataDir, GoogleTokenFileName),
+		KeyPath: filepath.Join(s.dataDir, GoogleKeyFileName), Passphrase: os.Getenv(googleauth.EnvPassphrase)}
+	kr := googleauth.Keyring{Service: "Humans Google " + f.BookID}
+	switch mode := os.Getenv(EnvTokenStore); mode {
+	case "file":
+		s.google.tokens = file
+	case "keyring":
+		s.google.tokens = kr
+	case "", "auto":
+		s.google.tokens = &googleauth.Fallback{Primary: kr, Secondary: file, Log: s.log}
+	default:
+		return nil, fmt.Errorf("app: %s=%q: use keyring, file or auto", EnvTokenStore, mode)
+	}
+	return s.google.tokens, nil
 }
 
 // GoogleAccount is a connected Google account with its sync status.

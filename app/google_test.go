@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zalando/go-keyring"
+
 	"github.com/humans-contacts/humans/app/googleauth"
 	"github.com/humans-contacts/humans/app/googleauth/googleauthtest"
 	"github.com/humans-contacts/humans/store"
@@ -294,5 +296,37 @@ func TestGoogleDisconnectRevokesAndKeepsContacts(t *testing.T) {
 	}
 	if st, _ := svc.Stats(ctx); st.Total != 2 {
 		t.Errorf("contacts %d", st.Total)
+	}
+}
+
+// Two books on one computer keep their tokens apart in the keyring:
+// disconnecting the account in one leaves the other's token.
+func TestGoogleBooksShareNoKeyringEntry(t *testing.T) {
+	ctx := context.Background()
+	googleEnv(t)
+	keyring.MockInit()
+	t.Setenv(EnvTokenStore, "keyring")
+	a := openService(t, t.TempDir(), nil)
+	b := openService(t, t.TempDir(), nil)
+	for _, svc := range []*Service{a, b} {
+		if _, err := svc.GoogleConnect(ctx, googleauthtest.Browser(nil), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ta, _ := a.googleTokens()
+	tb, _ := b.googleTokens()
+	ra, errA := ta.Load("google:ada@example.com")
+	rb, errB := tb.Load("google:ada@example.com")
+	if errA != nil || errB != nil || ra == rb {
+		t.Fatalf("tokens %v %v, same: %v", errA, errB, ra == rb)
+	}
+	if _, err := a.GoogleDisconnect(ctx, "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := tb.Load("google:ada@example.com"); err != nil || got != rb {
+		t.Fatalf("the other book's token: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(a.DataDir(), GoogleTokenFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a token file was written with a keyring")
 	}
 }

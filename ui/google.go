@@ -185,6 +185,9 @@ func googleAccountText(a app.GoogleAccount, now time.Time) string {
 	default:
 		parts = append(parts, "Not synced yet.")
 	}
+	if st.PendingDeletions > 0 {
+		parts = append(parts, fmt.Sprintf("%d contacts deleted in Google wait for your confirmation before they are deleted here.", st.PendingDeletions))
+	}
 	if a.NeedsSignIn {
 		parts = append(parts, "Google no longer accepts this account's sign-in: connect it again.")
 	} else if st.LastError != "" && st.LastErrorAt.After(st.LastSuccess) {
@@ -231,7 +234,34 @@ func (w *Window) googleRow(g *googleDialog, a app.GoogleAccount, now time.Time) 
 		}
 		buttons = container.NewHBox(badge, syncNow, disconnect)
 	}
-	return container.NewBorder(nil, widget.NewSeparator(), nil, buttons, container.NewVBox(head, state))
+	body := container.NewVBox(head, state)
+	if n := a.Status.PendingDeletions; n > 0 {
+		confirm := widget.NewButton("Delete them here", func() {
+			w.confirm(fmt.Sprintf("Delete %d contacts?", n),
+				fmt.Sprintf("They were deleted in %s. They go to the Trash here, except those you changed since.", a.Email),
+				"Delete", func() { w.settleGoogleDeletions(a, true) }, nil)
+		})
+		confirm.Importance = widget.DangerImportance
+		keep := widget.NewButton("Keep them", func() { w.settleGoogleDeletions(a, false) })
+		body.Add(container.NewHBox(confirm, keep))
+	}
+	return container.NewBorder(nil, widget.NewSeparator(), nil, buttons, body)
+}
+
+// settleGoogleDeletions confirms or refuses the account's held
+// deletions.
+func (w *Window) settleGoogleDeletions(a app.GoogleAccount, confirm bool) {
+	settle, what := w.svc.KeepSyncDeletions, "Keeping the contacts deleted in "+a.Email
+	if confirm {
+		settle, what = w.svc.ConfirmSyncDeletions, "Deleting the contacts deleted in "+a.Email
+	}
+	background(w, func(ctx context.Context) (app.SyncDeletionsResult, error) { return settle(ctx, a.ID, nil) },
+		func(_ app.SyncDeletionsResult, err error) {
+			if err != nil {
+				w.fail(what, err)
+			}
+			w.refreshGoogle()
+		})
 }
 
 // connectGoogle runs the browser login off the UI goroutine; the dialog

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -179,5 +180,61 @@ func shot(t *testing.T, h *harness, name string) {
 	defer f.Close()
 	if err := png.Encode(f, h.win.Canvas().Capture()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Google deleted many contacts at once: the row says they wait, and the
+// person deletes them here or keeps them.
+func TestGoogleDialogSettlesHeldDeletions(t *testing.T) {
+	g := googleauthtest.New(t)
+	for k, v := range g.Env() {
+		t.Setenv(k, v)
+	}
+	t.Setenv(app.EnvTokenStore, "file")
+	const token = "ya29.the-only-access-token"
+	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
+	people := googletest.New(googletest.Options{Token: token})
+	t.Cleanup(people.Close)
+	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", people.Endpoint())
+	var rns []string
+	for i := range 12 {
+		rns = append(rns, people.Add(&peoplev1.Person{Names: []*peoplev1.Name{{GivenName: "Person", FamilyName: fmt.Sprint("Number", i)}}}))
+	}
+	orig := openBrowser
+	openBrowser = googleauthtest.Browser(nil)
+	t.Cleanup(func() { openBrowser = orig })
+
+	h := newHarness(t)
+	ctx := h.w.ctx
+	if _, err := h.svc.GoogleConnect(ctx, openBrowser, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := h.svc.GoogleImport(ctx, "ada@example.com"); err != nil || res.Created != 12 {
+		t.Fatalf("import %+v %v", res, err)
+	}
+	for _, rn := range rns {
+		people.Remove(rn)
+	}
+	if _, err := h.svc.GoogleImport(ctx, "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	h.w.showGoogle()
+	d := h.w.google
+	h.waitFor("the held deletions", func() bool {
+		return strings.Contains(strings.Join(texts(d.accounts), "\n"), "12 contacts deleted in Google wait for your confirmation")
+	})
+	if st, _ := h.svc.Stats(ctx); st.Total != 12 {
+		t.Fatalf("contacts deleted unasked: %d left", st.Total)
+	}
+	shot(t, h, "google-deletions")
+	buttonIn(d.accounts, "Keep them").OnTapped()
+	h.waitFor("the deletions settled", func() bool {
+		return buttonIn(d.accounts, "Keep them") == nil && strings.Contains(strings.Join(texts(d.accounts), "\n"), "ada@example.com")
+	})
+	if st, _ := h.svc.Stats(ctx); st.Total != 12 {
+		t.Fatalf("kept contacts: %d", st.Total)
+	}
+	if accs, _ := h.svc.GoogleAccounts(ctx); accs[0].Status.PendingDeletions != 0 {
+		t.Errorf("still pending: %+v", accs[0].Status)
 	}
 }

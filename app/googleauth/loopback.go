@@ -125,7 +125,7 @@ func serveOnce(ctx context.Context, ln net.Listener, state string, a Authorizer,
 			page(w, http.StatusBadRequest, "Waiting", "This address waits for Google's answer; it came without a code.")
 			return // not an answer: keep waiting
 		default:
-			res.account, res.err = a.Callback(r.Context(), q.Get("code"), state)
+			res.account, res.err = a.Callback(ctx, q.Get("code"), state) // not the request's: a closed tab must not cancel the exchange
 			if res.err != nil {
 				page(w, http.StatusBadGateway, "Not connected", "Humans could not finish the connection: "+res.err.Error())
 			} else {
