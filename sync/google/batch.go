@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,7 +33,7 @@ func (p *Provider) CreateBatch(ctx context.Context, cs []sync.Contact) ([]sync.B
 		return nil, fmt.Errorf("google: %d contacts in one create batch, more than %d", len(cs), maxBatchCreate)
 	}
 	results := make([]sync.BatchResult, len(cs))
-	req := &people.BatchCreateContactsRequest{ReadMask: readFields}
+	req := &people.BatchCreateContactsRequest{ReadMask: readFields, Sources: contactSource}
 	var sent []int
 	for i, c := range cs {
 		person, err := p.newPerson(ctx, c)
@@ -112,13 +113,7 @@ func (p *Provider) UpdateBatch(ctx context.Context, items []sync.BatchUpdate) ([
 	perContact := func(err error) bool {
 		return validation(err) || errors.Is(err, sync.ErrPrecondition) || errors.Is(err, sync.ErrRemoteNotFound)
 	}
-	for _, key := range slices.Sorted(func(yield func(string) bool) {
-		for k := range byMask {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, key := range slices.Sorted(maps.Keys(byMask)) {
 		mask, idxs := strings.Split(key, ","), byMask[key]
 		current := map[string]*people.Person{}
 		if slices.Contains(mask, "memberships") {
@@ -135,7 +130,7 @@ func (p *Provider) UpdateBatch(ctx context.Context, items []sync.BatchUpdate) ([
 				continue
 			}
 		}
-		req := &people.BatchUpdateContactsRequest{Contacts: map[string]people.Person{}, UpdateMask: key, ReadMask: readFields}
+		req := &people.BatchUpdateContactsRequest{Contacts: map[string]people.Person{}, UpdateMask: key, ReadMask: readFields, Sources: contactSource}
 		var sent []int
 		for _, i := range idxs {
 			it := items[i]
@@ -200,7 +195,7 @@ func (p *Provider) batchGet(ctx context.Context, items []sync.BatchUpdate, idxs 
 		for _, i := range idxs[start:min(start+maxBatchUpdate, len(idxs))] {
 			ids = append(ids, items[i].ID)
 		}
-		resp, err := p.svc.People.GetBatchGet().ResourceNames(ids...).PersonFields(readFields).Context(ctx).Do()
+		resp, err := p.svc.People.GetBatchGet().ResourceNames(ids...).PersonFields(readFields).Sources(contactSource...).Context(ctx).Do()
 		if err != nil {
 			return nil, classify(fmt.Sprintf("reading %d contacts", len(ids)), err, false)
 		}

@@ -3,10 +3,13 @@ package google_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	stdsync "sync"
 	"testing"
 	"time"
+
+	"google.golang.org/api/people/v1"
 
 	"github.com/humans-contacts/humans/store"
 	"github.com/humans-contacts/humans/sync"
@@ -225,5 +228,124 @@ func TestEngineWriteDelay(t *testing.T) {
 	b.sync("g")
 	if got := b.names(); len(got) != 2 || f.Len() != 2 || f.Made() != 2 {
 		t.Fatalf("book %v, Google %d (made %d)", got, f.Len(), f.Made())
+	}
+}
+
+// TestEngineCrashAfterCreateBatch: a sync killed after Google created a
+// batch of contacts and before their links were saved, run again after a
+// restart, recognises them by their UIDs (they all have the same name):
+// no contact twice.
+func TestEngineCrashAfterCreateBatch(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	for i := range 5 {
+		b.create(&store.Human{FirstName: "Cee", LastName: "Crash", Notes: fmt.Sprint(i)})
+	}
+	b.hook = func(point string) error {
+		if point == "push-create-batch" || point == "push-create" {
+			return errors.New("killed")
+		}
+		return nil
+	}
+	if _, err := b.eng.Run(ctx, "g"); err == nil {
+		t.Fatal("the killed sync succeeded")
+	}
+	if f.Len() != 5 {
+		t.Fatalf("Google has %d contacts before the rerun", f.Len())
+	}
+	b.hook = nil
+	b.st.Close()
+	b.open()
+	b.sync("g")
+	b.sync("g")
+	ids, _ := b.st.QueryIDs(ctx, store.Query{})
+	if f.Len() != 5 || f.Made() != 5 || len(ids) != 5 {
+		t.Fatalf("Google %d (made %d), book %d", f.Len(), f.Made(), len(ids))
+	}
+	for _, id := range ids {
+		h, _ := b.st.GetHuman(ctx, id)
+		l, err := b.st.SyncLinkByLocal(ctx, "g", id)
+		if err != nil || l == nil {
+			t.Fatalf("contact %s not mapped", h.Notes)
+		}
+		if p, _ := f.Person(l.RemoteID); len(p.Biographies) != 1 || p.Biographies[0].Value != h.Notes {
+			t.Fatalf("contact %s mapped to %s", h.Notes, jsonOf(p))
+		}
+	}
+	f.ResetCounts()
+	b.sync("g")
+	if f.Mutations() != 0 {
+		t.Fatal("the recovered contacts are sent again")
+	}
+}
+
+// TestEngineGoogleMerge: two contacts merged in Google's UI arrive as an
+// update of one and the deletion of the other; the book ends with the
+// merged contact, nothing comes back.
+func TestEngineGoogleMerge(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	a := f.Add(person("Max", "Merge", "max@work.example"))
+	dup := f.Add(person("Maxi", "Merge", "max@home.example"))
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	b.sync("g")
+	f.Edit(a, func(p *people.Person) {
+		p.EmailAddresses = append(p.EmailAddresses, &people.EmailAddress{Value: "max@home.example"})
+	})
+	f.Remove(dup)
+	b.sync("g")
+	if got := b.names(); len(got) != 1 || got[0] != "Max" || len(b.live()["Max"].Emails) != 2 {
+		t.Fatalf("book: %v", got)
+	}
+	f.ResetCounts()
+	b.sync("g")
+	if f.Len() != 1 || f.Mutations() != 0 {
+		t.Fatalf("Google %d contacts, %d mutations", f.Len(), f.Mutations())
+	}
+}
+
+// editDuring is a transport that, on the first write request, has the
+// contact edited in Google first (as if someone edited it in Google's UI
+// between the sync's pull and its push).
+type editDuring struct {
+	base http.RoundTripper
+	edit func()
+	done bool
+}
+
+func (e *editDuring) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !e.done && r.Method != http.MethodGet {
+		e.done = true
+		e.edit()
+	}
+	return e.base.RoundTrip(r)
+}
+
+// TestEngineEtagRace: the etag Google refuses (failedPrecondition) makes
+// the engine read the contact again, merge and send again: both edits
+// survive, nothing is overwritten blindly.
+func TestEngineEtagRace(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	rn := f.Add(person("Eve", "Etag", "eve@example.org"))
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	b.sync("g")
+	eve := b.live()["Eve"]
+	if _, err := b.st.UpdateHuman(ctx, eve.ID, store.HumanPatch{Department: ptr("Research")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.client["g"] = &http.Client{Transport: &editDuring{base: f.Client().Transport, edit: func() {
+		f.Edit(rn, func(p *people.Person) { p.Nicknames = []*people.Nickname{{Value: "Evie"}} })
+	}}}
+	b.sync("g")
+	g, _ := f.Person(rn)
+	if len(g.Nicknames) != 1 || len(g.Organizations) != 1 || g.Organizations[0].Department != "Research" {
+		t.Fatalf("Google's Eve: %s", jsonOf(g))
+	}
+	if f.Count(googletest.MethodUpdate) < 2 {
+		t.Fatalf("%d updates: the refused one was not sent again", f.Count(googletest.MethodUpdate))
+	}
+	delete(b.client, "g")
+	b.sync("g")
+	if got := b.live()["Eve"]; got.Nickname != "Evie" || got.Department != "Research" {
+		t.Fatalf("book's Eve: %q %q", got.Nickname, got.Department)
 	}
 }

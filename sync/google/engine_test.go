@@ -3,6 +3,7 @@ package google_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -633,5 +634,37 @@ func TestEngineMessyGoogleContact(t *testing.T) {
 	b.sync("g")
 	if f.Mutations() != 0 {
 		t.Fatal("the left-out values make the contact look changed")
+	}
+}
+
+// TestEngineResumesAfterQuota: a first sync that runs out of quota
+// half-way fails with the pages it applied kept; the next run goes on
+// from the page it stopped at instead of starting over.
+func TestEngineResumesAfterQuota(t *testing.T) {
+	var mu stdsync.Mutex
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	f := newFake(t, googletest.Options{QuotaPerMinute: 2, Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}})
+	for i := range 30 {
+		f.Add(person(fmt.Sprintf("R%02d", i), "Resume", ""))
+	}
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	b.pageSize = 10
+	if _, err := b.eng.Run(ctx, "g"); err == nil {
+		t.Fatal("a sync over quota for good succeeded")
+	}
+	if n := len(b.names()); n != 20 {
+		t.Fatalf("%d contacts kept from the failed sync, want the 2 pages applied (20)", n)
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	f.ResetCounts()
+	b.sync("g")
+	if n := len(b.names()); n != 30 || f.Count(googletest.MethodList) != 1 {
+		t.Fatalf("after the rerun: %d contacts, %d list requests (want 30 and 1: the last page)", n, f.Count(googletest.MethodList))
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -168,11 +169,10 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 		return sync.Page{}, fmt.Errorf("%w: unreadable cursor %q", sync.ErrCursorExpired, cursor)
 	}
 	syncToken, pageToken := v.Get("sync"), v.Get("page")
-	call := p.svc.People.Connections.List("people/me").PersonFields(readFields).PageSize(p.pageSize).Context(ctx)
+	call := p.svc.People.Connections.List("people/me").PersonFields(readFields).Sources(contactSource...).
+		PageSize(p.pageSize).RequestSyncToken(true).Context(ctx)
 	if syncToken != "" {
 		call = call.SyncToken(syncToken)
-	} else {
-		call = call.RequestSyncToken(true)
 	}
 	if pageToken != "" {
 		call = call.PageToken(pageToken)
@@ -218,7 +218,7 @@ func (p *Provider) Pull(ctx context.Context, cursor string) (sync.Page, error) {
 // ----- single contacts -----
 
 func (p *Provider) getPerson(ctx context.Context, id string) (*people.Person, error) {
-	person, err := p.svc.People.Get(id).PersonFields(readFields).Context(ctx).Do()
+	person, err := p.svc.People.Get(id).PersonFields(readFields).Sources(contactSource...).Context(ctx).Do()
 	if err != nil {
 		return nil, classify("reading "+id, err, false)
 	}
@@ -262,7 +262,7 @@ func (p *Provider) newPerson(ctx context.Context, c sync.Contact) (*people.Perso
 	if c.UID != "" {
 		person.ClientData = []*people.ClientData{{Key: uidKey, Value: c.UID}}
 	}
-	ms, err := p.memberships(ctx, nil, c)
+	ms, err := p.memberships(ctx, nil, c, true)
 	if err != nil {
 		return nil, err
 	}
@@ -271,9 +271,9 @@ func (p *Provider) newPerson(ctx context.Context, c sync.Contact) (*people.Perso
 }
 
 // memberships are current's memberships with the user groups of c and
-// starred as c says; the system groups and the unknown ones stay. With
-// current nil (a new contact), My Contacts is added.
-func (p *Provider) memberships(ctx context.Context, current []*people.Membership, c sync.Contact) ([]*people.Membership, error) {
+// starred as c says; the system groups and the unknown ones stay. A new
+// contact (create) is put in My Contacts too.
+func (p *Provider) memberships(ctx context.Context, current []*people.Membership, c sync.Contact, create bool) ([]*people.Membership, error) {
 	want := map[string]bool{}
 	for _, g := range c.Groups {
 		rn, err := p.groups.ensure(ctx, g)
@@ -285,7 +285,7 @@ func (p *Provider) memberships(ctx context.Context, current []*people.Membership
 	if c.IsFavorite {
 		want[groupStarred] = true
 	}
-	if current == nil {
+	if create {
 		want[groupMyContacts] = true
 	}
 	var out []*people.Membership
@@ -303,13 +303,7 @@ func (p *Provider) memberships(ctx context.Context, current []*people.Membership
 		}
 		out = append(out, &people.Membership{ContactGroupMembership: &people.ContactGroupMembership{ContactGroupResourceName: rn}})
 	}
-	for _, rn := range slices.Sorted(func(yield func(string) bool) {
-		for rn := range want {
-			if !yield(rn) {
-				return
-			}
-		}
-	}) {
+	for _, rn := range slices.Sorted(maps.Keys(want)) {
 		out = append(out, &people.Membership{ContactGroupMembership: &people.ContactGroupMembership{ContactGroupResourceName: rn}})
 	}
 	return out, nil
@@ -321,7 +315,7 @@ func (p *Provider) Create(ctx context.Context, c sync.Contact) (sync.Remote, err
 	if err != nil {
 		return sync.Remote{}, err
 	}
-	created, err := p.svc.People.CreateContact(person).PersonFields(readFields).Context(ctx).Do()
+	created, err := p.svc.People.CreateContact(person).PersonFields(readFields).Sources(contactSource...).Context(ctx).Do()
 	if err != nil {
 		return sync.Remote{}, classify("creating a contact", err, true)
 	}
@@ -364,7 +358,7 @@ func (p *Provider) updateBody(ctx context.Context, id, etag string, c sync.Conta
 			if err := p.groups.ensureKnown(ctx, []*people.Person{cur}); err != nil {
 				return nil, err
 			}
-			ms, err := p.memberships(ctx, cur.Memberships, c)
+			ms, err := p.memberships(ctx, cur.Memberships, c, false)
 			if err != nil {
 				return nil, err
 			}
@@ -384,7 +378,7 @@ func (p *Provider) update(ctx context.Context, id, etag string, c sync.Contact, 
 		return sync.Remote{}, err
 	}
 	updated, err := p.svc.People.UpdateContact(id, person).UpdatePersonFields(strings.Join(mask, ",")).
-		PersonFields(readFields).Context(ctx).Do()
+		PersonFields(readFields).Sources(contactSource...).Context(ctx).Do()
 	if err != nil {
 		return sync.Remote{}, classify("updating "+id, err, true)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/api/option"
 	"google.golang.org/api/people/v1"
 
 	"github.com/humans-contacts/humans/store"
@@ -326,6 +327,9 @@ func TestExpiredSyncToken(t *testing.T) {
 	if _, err := p.Pull(ctx, "%zz"); !errors.Is(err, sync.ErrCursorExpired) {
 		t.Fatalf("pull with a cursor that is not ours: %v", err)
 	}
+	if _, err := p.Pull(ctx, "page=pg999.1"); !errors.Is(err, sync.ErrCursorExpired) {
+		t.Fatalf("pull with a page token Google does not know: %v", err)
+	}
 }
 
 func TestErrors(t *testing.T) {
@@ -627,5 +631,46 @@ func TestEventualConsistency(t *testing.T) {
 	items, _ = pullAll(t, p, cursor)
 	if len(items) != 1 || items[0].ID != r.ID || items[0].ETag != r.ETag {
 		t.Fatalf("after the delay: %+v", items)
+	}
+}
+
+// TestProfileDataNotTaken: a contact linked to the person's own Google
+// profile is read without the profile's data, so the sync neither takes
+// the profile's name and e-mails for the contact's nor writes them into
+// it.
+func TestProfileDataNotTaken(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	p := newProvider(t, f)
+	rn := f.Add(&people.Person{Names: []*people.Name{{GivenName: "Bob", FamilyName: "Nick"}},
+		EmailAddresses: []*people.EmailAddress{{Value: "bob@home.example"}}})
+	f.LinkProfile(rn, &people.Person{Names: []*people.Name{{GivenName: "Robert", FamilyName: "Official"}},
+		EmailAddresses: []*people.EmailAddress{{Value: "robert@profile.example"}}})
+	// Google's default answer merges the profile in.
+	svc, err := people.NewService(ctx, option.WithEndpoint(f.Endpoint()), option.WithHTTPClient(f.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, err := svc.People.Get(rn).PersonFields("names,emailAddresses").Do()
+	if err != nil || len(merged.EmailAddresses) != 2 || merged.Names[0].GivenName != "Robert" {
+		t.Fatalf("Google's default answer: %s %v", jsonOf(merged), err)
+	}
+	want := sync.Contact{FirstName: "Bob", LastName: "Nick", Emails: []store.Email{{Address: "bob@home.example"}}}
+	r, err := p.Get(ctx, rn)
+	if err != nil || !r.Contact.Equal(want) {
+		t.Fatalf("Get: %+v %v", r.Contact, err)
+	}
+	items, _ := pullAll(t, p, "")
+	if len(items) != 1 || !items[0].Contact.Equal(want) {
+		t.Fatalf("Pull: %+v", items)
+	}
+	c := r.Contact.Clone()
+	c.Notes = "n"
+	r2, err := p.UpdateFields(ctx, rn, r.ETag, c, r.Contact)
+	if err != nil || !r2.Contact.Equal(c) {
+		t.Fatalf("UpdateFields: %+v %v", r2.Contact, err)
+	}
+	stored, _ := f.Person(rn)
+	if len(stored.EmailAddresses) != 1 || stored.Names[0].GivenName != "Bob" {
+		t.Fatalf("the contact in Google: %s", jsonOf(stored))
 	}
 }

@@ -26,6 +26,12 @@ const uidKey = "humans.uid"
 const readFields = "addresses,biographies,birthdays,clientData,emailAddresses,genders,imClients,locales," +
 	"memberships,metadata,names,nicknames,organizations,phoneNumbers,photos,urls,userDefined"
 
+// contactSource limits every read to the contact as the account's owner
+// keeps it: without it Google merges in the person's own Google profile
+// (their name, their e-mails), which the sync must not copy into the
+// contact nor take for edits.
+var contactSource = []string{"READ_SOURCE_TYPE_CONTACT"}
+
 // The fields an update may name (updatePersonFields), in a fixed order.
 // Fields the model does not map (relations, events, externalIds,
 // sipAddresses, clientData…) are never among them, so Google keeps them.

@@ -68,7 +68,7 @@ func (p *Provider) FetchPhoto(ctx context.Context, photoURL string) ([]byte, err
 func (p *Provider) PutPhoto(ctx context.Context, id string, data []byte) (sync.Remote, error) {
 	var person *people.Person
 	if data == nil {
-		resp, err := p.svc.People.DeleteContactPhoto(id).PersonFields(readFields).Context(ctx).Do()
+		resp, err := p.svc.People.DeleteContactPhoto(id).PersonFields(readFields).Sources(contactSource...).Context(ctx).Do()
 		if err != nil {
 			return sync.Remote{}, classify("removing the photo of "+id, err, true)
 		}
@@ -78,7 +78,7 @@ func (p *Provider) PutPhoto(ctx context.Context, id string, data []byte) (sync.R
 			return sync.Remote{}, &store.ValidationError{Fields: map[string]string{"photo": "Google takes JPEG and PNG photos only"}}
 		}
 		resp, err := p.svc.People.UpdateContactPhoto(id, &people.UpdateContactPhotoRequest{
-			PhotoBytes: base64.StdEncoding.EncodeToString(data), PersonFields: readFields}).Context(ctx).Do()
+			PhotoBytes: base64.StdEncoding.EncodeToString(data), PersonFields: readFields, Sources: contactSource}).Context(ctx).Do()
 		if err != nil {
 			return sync.Remote{}, classify("setting the photo of "+id, err, true)
 		}

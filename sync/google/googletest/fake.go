@@ -2,8 +2,9 @@
 // benchmarks: an httptest server that speaks the real JSON shapes
 // (people/c… resource names, etags, metadata.sources with updateTime,
 // field metadata) and enforces Google's rules as the sync provider meets
-// them: paging with nextPageToken, sync tokens (nextSyncToken on the last
-// page only, incremental listings of changes and tombstones, tokens that
+// them: paging with nextPageToken, sync tokens (asked for with
+// requestSyncToken, nextSyncToken on the last page only, incremental
+// listings of changes and tombstones, tokens that
 // expire → 400 EXPIRED_SYNC_TOKEN, later pages whose parameters differ
 // from the first call refused), etags that change on every write and are
 // checked (400 failedPrecondition), updatePersonFields (only the named
@@ -137,6 +138,10 @@ type record struct {
 	visibleAt time.Time
 	photo     []byte
 	photoN    int
+	// profile is the Google profile of the person the contact is linked
+	// to (names, e-mails): Google merges it into answers unless the
+	// request's sources leave out READ_SOURCE_TYPE_PROFILE.
+	profile map[string]any
 }
 
 type group struct {
@@ -179,6 +184,10 @@ type Server struct {
 	maxBatches map[string]int // the largest batch seen per method
 
 	inFlight, maxInFlight atomic.Int64 // write requests being answered
+
+	// withProfile: the request being answered wants profile data merged
+	// (its sources, Google's default).
+	withProfile bool
 }
 
 // New starts a fake People API; Close stops it.
@@ -271,6 +280,29 @@ func (s *Server) Remove(rn string) {
 	}
 }
 
+// LinkProfile links a contact to a Google profile (the person's own
+// account): answers merge its names and e-mails, marked with source
+// PROFILE, unless the request asks for READ_SOURCE_TYPE_CONTACT only.
+func (s *Server) LinkProfile(rn string, profile *people.Person) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.live(rn)
+	if rec == nil {
+		panic("googletest: LinkProfile of unknown contact " + rn)
+	}
+	m := toMap(profile)
+	for k, v := range m {
+		items, _ := v.([]any)
+		for _, it := range items {
+			if obj, ok := it.(map[string]any); ok {
+				obj["metadata"] = map[string]any{"primary": true, "source": map[string]any{"type": "PROFILE", "id": "1" + rec.id}}
+			}
+		}
+		m[k] = items
+	}
+	rec.profile = m
+}
+
 // Person returns a contact's current state (every field), and whether it
 // exists.
 func (s *Server) Person(rn string) (*people.Person, bool) {
@@ -281,6 +313,7 @@ func (s *Server) Person(rn string) (*people.Person, bool) {
 		return nil, false
 	}
 	var p people.Person
+	s.withProfile = false
 	fromMap(s.render(rec, &rec.cur, nil), &p)
 	return &p, true
 }
@@ -594,6 +627,19 @@ func (s *Server) render(rec *record, v *version, fields []string) map[string]any
 			}
 		}
 	}
+	if s.withProfile && rec.profile != nil {
+		for k, val := range rec.profile {
+			items, _ := val.([]any)
+			if !want(k) || len(items) == 0 {
+				continue
+			}
+			own, _ := out[k].([]any)
+			var c []any
+			b, _ := json.Marshal(items)
+			_ = json.Unmarshal(b, &c)
+			out[k] = append(c, own...) // the profile's first, as primary
+		}
+	}
 	if want("metadata") {
 		out["metadata"] = map[string]any{"objectType": "PERSON", "sources": []any{map[string]any{
 			"type": "CONTACT", "id": rec.id, "etag": "#" + v.etag[3:], "updateTime": v.updated.Format(time.RFC3339Nano)}}}
@@ -745,6 +791,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var e *apiErr
+	if s.withProfile, e = wantsProfile(r.URL.Query()["sources"]); e != nil {
+		s.writeErr(w, e)
+		return
+	}
 	var body map[string]any
 	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
 		b, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
@@ -756,12 +807,41 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if srcs, ok := body["sources"].([]any); ok {
+		var list []string
+		for _, v := range srcs {
+			list = append(list, str(v))
+		}
+		if s.withProfile, e = wantsProfile(list); e != nil {
+			s.writeErr(w, e)
+			return
+		}
+	}
 	out, e := handler(r.URL.Query(), body)
 	if e != nil {
 		s.writeErr(w, e)
 		return
 	}
 	writeJSON(w, 200, out)
+}
+
+// wantsProfile reads a request's sources: Google's default (none given)
+// merges the profile in.
+func wantsProfile(sources []string) (bool, *apiErr) {
+	if len(sources) == 0 {
+		return true, nil
+	}
+	profile := false
+	for _, v := range sources {
+		switch v {
+		case "READ_SOURCE_TYPE_PROFILE":
+			profile = true
+		case "READ_SOURCE_TYPE_CONTACT", "READ_SOURCE_TYPE_DOMAIN_CONTACT", "READ_SOURCE_TYPE_OTHER_CONTACT":
+		default:
+			return false, badRequest("sources", fmt.Sprintf("Invalid value at 'sources': %q", v))
+		}
+	}
+	return profile, nil
 }
 
 type handlerFunc func(q url.Values, body map[string]any) (any, *apiErr)
@@ -901,7 +981,7 @@ func (s *Server) list(q url.Values, _ map[string]any) (any, *apiErr) {
 				}
 			}
 		}
-		if q.Get("syncToken") != "" || q.Get("requestSyncToken") == "true" {
+		if q.Get("requestSyncToken") == "true" {
 			s.tokenN++
 			tok := fmt.Sprintf("st%d.%d", s.tokenN, cutoff)
 			s.tokens[tok] = syncToken{seq: cutoff, issued: now, gen: s.gen}

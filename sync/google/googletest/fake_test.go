@@ -119,6 +119,10 @@ func TestListingRules(t *testing.T) {
 		t.Fatalf("last page: %d %v", code, p2)
 	}
 	inc := url.Values{"personFields": {"names"}, "pageSize": {"2"}, "syncToken": {str(p2["nextSyncToken"])}}
+	if code, p := list(inc); code != 200 || p["nextSyncToken"] != nil {
+		t.Fatalf("incremental without requestSyncToken: %d %v", code, p)
+	}
+	inc.Set("requestSyncToken", "true")
 	if code, p := list(inc); code != 200 || p["connections"] != nil || p["nextSyncToken"] == nil {
 		t.Fatalf("incremental without changes: %d %v", code, p)
 	}
