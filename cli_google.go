@@ -165,7 +165,13 @@ func googleSetup(dir string, o googleOptions, stdout, stderr io.Writer) error {
 		}
 	}
 	if !o.secrSet {
-		if o.secret, err = ask("client secret: "); err != nil {
+		if terminal(stdin) {
+			// Typed: not echoed.
+			o.secret, err = readSecret(stdin, stderr, "client secret: ")
+			if err != nil {
+				return fmt.Errorf("google setup: nothing read for the client secret: %w", err)
+			}
+		} else if o.secret, err = ask("client secret: "); err != nil {
 			return err
 		}
 	}

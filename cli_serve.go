@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -133,13 +132,12 @@ func printCredentials(dir string, stdout io.Writer) error {
 }
 
 func setPassword(dir string, stdout io.Writer) error {
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading the password: %w", err)
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
+	line, err := readSecret(stdin, os.Stderr, "new CardDAV password: ")
+	if errors.Is(err, io.EOF) {
 		return errors.New("no password on standard input (echo 'new password' | humans carddav password)")
+	}
+	if err != nil {
+		return fmt.Errorf("reading the password: %w", err)
 	}
 	if err := app.SetCardDAVPasswordIn(dir, line); err != nil {
 		return err
