@@ -225,14 +225,17 @@ func (w *Window) googleRow(g *googleDialog, a app.GoogleAccount, now time.Time) 
 	}
 	disconnect := widget.NewButtonWithIcon("Disconnect", theme.DeleteIcon(), func() { w.disconnectGoogle(a) })
 	disconnect.Importance = widget.DangerImportance
-	buttons := container.NewHBox(syncNow, disconnect)
+	activity := widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() {
+		w.showActivity(a.ID, "Sync with "+a.Email, "Google")
+	})
+	buttons := container.NewHBox(syncNow, activity, disconnect)
 	if a.NeedsSignIn {
 		badge := widget.NewButtonWithIcon("Sign in again", theme.WarningIcon(), func() { w.connectGoogle(g) })
 		badge.Importance = widget.WarningImportance
 		if !g.configured || g.stopConnect != nil {
 			badge.Disable()
 		}
-		buttons = container.NewHBox(badge, syncNow, disconnect)
+		buttons = container.NewHBox(badge, syncNow, activity, disconnect)
 	}
 	body := container.NewVBox(head, state)
 	if n := a.Status.PendingDeletions; n > 0 {

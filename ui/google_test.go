@@ -238,3 +238,74 @@ func TestGoogleDialogSettlesHeldDeletions(t *testing.T) {
 		t.Errorf("still pending: %+v", accs[0].Status)
 	}
 }
+
+// A Google account's history and conflicts: the History button of its
+// row shows them, and a conflict is flipped from there.
+func TestGoogleAccountHistoryAndConflicts(t *testing.T) {
+	g := googleauthtest.New(t)
+	for k, v := range g.Env() {
+		t.Setenv(k, v)
+	}
+	t.Setenv(app.EnvTokenStore, "file")
+	const token = "ya29.the-only-access-token"
+	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
+	people := googletest.New(googletest.Options{Token: token})
+	t.Cleanup(people.Close)
+	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", people.Endpoint())
+	rn := people.Add(&peoplev1.Person{Names: []*peoplev1.Name{{GivenName: "Grace", FamilyName: "Hopper"}},
+		Organizations: []*peoplev1.Organization{{Name: "Navy", Title: "Engineer"}}})
+	orig := openBrowser
+	openBrowser = googleauthtest.Browser(nil)
+	t.Cleanup(func() { openBrowser = orig })
+
+	h := newHarness(t)
+	ctx := h.w.ctx
+	if _, err := h.svc.GoogleConnect(ctx, openBrowser, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := h.svc.GoogleImport(ctx, "ada@example.com"); err != nil || res.Created != 1 {
+		t.Fatalf("import %+v %v", res, err)
+	}
+	found, _ := h.svc.Search(ctx, "hopper", 1)
+	if len(found) != 1 {
+		t.Fatalf("imported: %+v", found)
+	}
+	// The job title changed on both sides: a conflict, Google's newer.
+	title := "Professor"
+	if _, err := h.svc.UpdateHuman(ctx, found[0].ID, app.HumanPatch{JobTitle: &title}, ""); err != nil {
+		t.Fatal(err)
+	}
+	people.Edit(rn, func(p *peoplev1.Person) { p.Organizations[0].Title = "Rear Admiral" })
+	if job, err := h.svc.SyncNow(ctx, "google:ada@example.com", ""); err != nil || job.Conflicts != 1 {
+		t.Fatalf("sync: %+v %v", job, err)
+	}
+
+	h.w.showGoogle()
+	d := h.w.google
+	h.waitFor("the account's row", func() bool { return buttonIn(d.accounts, "History") != nil })
+	buttonIn(d.accounts, "History").OnTapped()
+	a := h.w.activity
+	if a == nil {
+		t.Fatal("no history dialog")
+	}
+	h.waitFor("the history and the conflict", func() bool {
+		return strings.Contains(strings.Join(texts(a.history), "\n"), "from Google: 1 new") &&
+			strings.Contains(strings.Join(texts(a.conflicts), "\n"), "On Google: Rear Admiral")
+	})
+	a.tabs.SelectIndex(1)
+	shot(t, h, "google-history")
+	if a.conflictsTab.Text != "Conflicts (1)" {
+		t.Errorf("tab %q", a.conflictsTab.Text)
+	}
+	flip := buttonIn(a.conflicts, "Use this computer's")
+	if flip == nil {
+		t.Fatalf("no flip button in %q", texts(a.conflicts))
+	}
+	flip.OnTapped()
+	h.waitFor("the flip", func() bool {
+		return strings.Contains(strings.Join(texts(a.conflicts), "\n"), "(you chose)")
+	})
+	if got, _ := h.svc.Human(ctx, found[0].ID); got.JobTitle != "Professor" {
+		t.Errorf("after the flip the job title is %q", got.JobTitle)
+	}
+}

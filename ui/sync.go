@@ -102,6 +102,7 @@ type syncState struct {
 // and history) and shows them.
 func (w *Window) refreshSync() {
 	w.refreshGoogle() // the Google accounts dialog follows the statuses too
+	w.refreshActivity()
 	withLists := w.sync != nil
 	background(w, func(ctx context.Context) (syncState, error) {
 		var st syncState
@@ -328,7 +329,7 @@ func (w *Window) showSyncState(s *syncDialog, st syncState, withLists bool) {
 		s.history.Add(widget.NewLabel("No sync has run yet."))
 	}
 	for _, j := range st.jobs {
-		l := widget.NewLabel(jobText(j, now))
+		l := widget.NewLabel(jobText(j, "the Hub", now))
 		l.Wrapping = fyne.TextWrapWord
 		if j.Error != "" {
 			l.Importance = widget.WarningImportance
@@ -340,7 +341,7 @@ func (w *Window) showSyncState(s *syncDialog, st syncState, withLists bool) {
 		s.conflicts.Add(widget.NewLabel("No conflicts: nothing was changed on both sides at once."))
 	}
 	for _, c := range st.conflicts {
-		s.conflicts.Add(w.conflictRow(c, st.names[c.LocalID]))
+		s.conflicts.Add(w.conflictRow("", "the Hub", c, st.names[c.LocalID], w.refreshSync))
 	}
 	s.deletions.RemoveAll()
 	if len(st.deletions) == 0 {
@@ -389,13 +390,14 @@ func (w *Window) settleDeletions(s *syncDialog, confirm bool) {
 		})
 }
 
-// jobText is one line of the history.
-func jobText(j *app.SyncJob, now time.Time) string {
+// jobText is one line of the history of a sync with remote ("the Hub",
+// "Google").
+func jobText(j *app.SyncJob, remote string, now time.Time) string {
 	counts := func(c app.SyncCounts) string {
 		return fmt.Sprintf("%d new, %d changed, %d deleted", c.Created, c.Updated, c.Deleted)
 	}
-	text := fmt.Sprintf("%s · %s · from the Hub: %s · to the Hub: %s", formatWhen(j.StartedAt, now),
-		choiceOf(syncDirValues, syncDirections, j.Direction), counts(j.Pulled), counts(j.Pushed))
+	text := fmt.Sprintf("%s · %s · from %s: %s · to %s: %s", formatWhen(j.StartedAt, now),
+		choiceOf(syncDirValues, syncDirections, j.Direction), remote, counts(j.Pulled), remote, counts(j.Pushed))
 	if j.Conflicts > 0 {
 		text += fmt.Sprintf(" · %d conflicts", j.Conflicts)
 	}
@@ -411,8 +413,10 @@ func jobText(j *app.SyncJob, now time.Time) string {
 	return text
 }
 
-// conflictRow shows one conflict with the button that flips it.
-func (w *Window) conflictRow(c *app.SyncConflict, name string) fyne.CanvasObject {
+// conflictRow shows one conflict of account (its remote called remote:
+// "the Hub", "Google") with the button that flips it; flipped is called
+// after a flip.
+func (w *Window) conflictRow(account, remote string, c *app.SyncConflict, name string, flipped func()) fyne.CanvasObject {
 	if name == "" {
 		name = fmt.Sprintf("Contact %d", c.LocalID)
 	}
@@ -423,23 +427,25 @@ func (w *Window) conflictRow(c *app.SyncConflict, name string) fyne.CanvasObject
 	if c.Key != "" {
 		field += " " + c.Key
 	}
-	text := fmt.Sprintf("%s · %s\nOn this computer: %s\nOn the Hub: %s", name, field, conflictValue(c.Local), conflictValue(c.Remote))
+	text := fmt.Sprintf("%s · %s\nOn this computer: %s\nOn %s: %s", name, field, conflictValue(c.Local), remote, conflictValue(c.Remote))
 	if c.Field == "deleted" {
 		text = fmt.Sprintf("%s\nDeleted on one side while changed on the other.", name)
 	}
-	winner := map[string]string{"local": "this computer's", "remote": "the Hub's"}[c.Resolution]
+	winner := map[string]string{"local": "this computer's", "remote": remote + "'s"}[c.Resolution]
 	kept := widget.NewLabel(fmt.Sprintf("Kept %s", winner))
 	if c.Flipped {
 		kept.SetText(fmt.Sprintf("Kept %s (you chose)", winner))
 	}
-	other := map[string]string{"local": "Use the Hub's", "remote": "Use this computer's"}[c.Resolution]
+	other := map[string]string{"local": "Use " + remote + "'s", "remote": "Use this computer's"}[c.Resolution]
 	flip := widget.NewButton(other, func() {
-		background(w, func(ctx context.Context) (*app.SyncConflict, error) { return w.svc.FlipSyncConflict(ctx, "", c.ID) },
+		background(w, func(ctx context.Context) (*app.SyncConflict, error) {
+			return w.svc.FlipSyncConflict(ctx, account, c.ID)
+		},
 			func(_ *app.SyncConflict, err error) {
 				if err != nil {
 					w.fail("Changing the conflict's choice", err)
 				}
-				w.refreshSync()
+				flipped()
 			})
 	})
 	label := widget.NewLabel(text)

@@ -88,9 +88,10 @@ type Window struct {
 	server  PhoneServer    // the local CardDAV server, if any (connect.go)
 	connect *connectDialog // the Connect a phone dialog, while open
 
-	syncButton *widget.Button // the toolbar's sync status (sync.go)
-	sync       *syncDialog    // the Sync dialog, while open
-	google     *googleDialog  // the Google accounts dialog, while open
+	syncButton *widget.Button  // the toolbar's sync status (sync.go)
+	sync       *syncDialog     // the Sync dialog, while open
+	google     *googleDialog   // the Google accounts dialog, while open
+	activity   *activityDialog // an account's history and conflicts, while open
 
 	imports *importFlow // the import dialog, while one is open
 	exports *exportFlow // the export dialog, while one is open
