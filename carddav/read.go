@@ -93,8 +93,10 @@ type cardReader struct {
 
 	lineNo int // physical line number of the last line read
 
-	// The logical line being assembled.
+	// The logical line being assembled (when hasCur); its buffer is
+	// reused from line to line.
 	cur     []byte
+	hasCur  bool
 	curLine int
 	curQP   bool
 	curB64  bool
@@ -177,7 +179,7 @@ func readPhysical(br *bufio.Reader, buf *[]byte) (line []byte, over bool, err er
 
 // physical handles one physical line.
 func (rd *cardReader) physical(p []byte, over bool) error {
-	if len(p) > 0 && (p[0] == ' ' || p[0] == '\t') && rd.cur != nil {
+	if len(p) > 0 && (p[0] == ' ' || p[0] == '\t') && rd.hasCur {
 		if bytes.TrimSpace(p) == nil && rd.curB64 {
 			return nil
 		}
@@ -192,7 +194,7 @@ func (rd *cardReader) physical(p []byte, over bool) error {
 	if len(bytes.TrimSpace(p)) == 0 {
 		return rd.flush()
 	}
-	if rd.cur != nil && rd.inCard && !startsProperty(p) {
+	if rd.hasCur && rd.inCard && !startsProperty(p) {
 		// Not a property: a value written with a raw line break (or the
 		// base64 lines of a 2.1 photo).
 		if rd.curB64 {
@@ -207,16 +209,55 @@ func (rd *cardReader) physical(p []byte, over bool) error {
 		return err
 	}
 	rd.cur = append(rd.cur[:0], p...)
+	rd.hasCur = true
 	rd.curLine = rd.lineNo
 	rd.curOver = over
 	head := rd.cur
 	if i := bytes.IndexByte(head, ':'); i >= 0 {
 		head = head[:i]
 	}
-	rd.curQP = bytes.Contains(bytes.ToUpper(head), []byte("QUOTED-PRINTABLE"))
-	up := bytes.ToUpper(head)
-	rd.curB64 = bytes.Contains(up, []byte("ENCODING=B")) || bytes.Contains(up, []byte(";BASE64"))
+	if up := upperHead(head); up != nil {
+		rd.curQP = bytes.Contains(up, []byte("QUOTED-PRINTABLE"))
+		rd.curB64 = bytes.Contains(up, []byte("ENCODING=B")) || bytes.Contains(up, []byte(";BASE64"))
+	} else {
+		rd.curQP = containsUpperASCII(head, "QUOTED-PRINTABLE")
+		rd.curB64 = containsUpperASCII(head, "ENCODING=B") || containsUpperASCII(head, ";BASE64")
+	}
 	return nil
+}
+
+// upperHead returns bytes.ToUpper(head) when head has non-ASCII bytes
+// (whose upper case can be ASCII: "ſ" is "S"), nil when it is ASCII and
+// can be searched without a copy (containsUpperASCII).
+func upperHead(head []byte) []byte {
+	for _, c := range head {
+		if c >= utf8.RuneSelf {
+			return bytes.ToUpper(head)
+		}
+	}
+	return nil
+}
+
+// containsUpperASCII reports whether the upper case of the ASCII text b
+// contains sub (upper case ASCII).
+func containsUpperASCII(b []byte, sub string) bool {
+	for i := 0; i+len(sub) <= len(b); i++ {
+		j := 0
+		for j < len(sub) {
+			c := b[i+j]
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func (rd *cardReader) appendCur(p []byte, over bool) {
@@ -252,11 +293,14 @@ func startsProperty(p []byte) bool {
 
 // flush processes the logical line assembled so far.
 func (rd *cardReader) flush() error {
-	if rd.cur == nil {
+	if !rd.hasCur {
 		return nil
 	}
 	l, lineNo, over := string(rd.cur), rd.curLine, rd.curOver
-	rd.cur, rd.curQP, rd.curB64, rd.curOver = nil, false, false, false
+	rd.cur, rd.hasCur, rd.curQP, rd.curB64, rd.curOver = rd.cur[:0], false, false, false, false
+	if cap(rd.cur) > 64<<10 {
+		rd.cur = nil // a photo's line: not kept for the next ones
+	}
 	return rd.logical(l, lineNo, over)
 }
 
@@ -342,13 +386,12 @@ func decodeRaw(rl rawLine) (string, *vcard.Field) {
 		// =0D=0A is a line break: the model's line breaks are \n.
 		value = strings.ReplaceAll(strings.ReplaceAll(value, "\r\n", "\n"), "\r", "\n")
 	}
-	for k, vs := range params {
+	for _, vs := range params {
 		for i, v := range vs {
 			if !utf8.ValidString(v) {
 				vs[i] = toUTF8(v, "")
 			}
 		}
-		params[k] = vs
 	}
 	if len(params) == 0 {
 		params = nil

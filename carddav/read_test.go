@@ -287,3 +287,37 @@ func TestConvertTo(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// TestEncodingMarks checks the search of the QUOTED-PRINTABLE and base64
+// marks against the upper-casing search it replaces, on ASCII heads and
+// on heads whose non-ASCII letters upper-case to ASCII ("ſ" is "S").
+func TestEncodingMarks(t *testing.T) {
+	heads := []string{
+		"NOTE;ENCODING=QUOTED-PRINTABLE", "note;encoding=quoted-printable;charset=utf-8", "NOTE;Quoted-Printable",
+		"PHOTO;ENCODING=b;TYPE=JPEG", "photo;encoding=B", "PHOTO;BASE64", "photo;base64", "PHOTO;ENCODING=BASE64",
+		"TEL;TYPE=CELL", "", "X", "QUOTED-PRINTABL", "item1.X-ABLABEL;ENCODING=BX",
+		"NOTE;QUOTED-PRINTABLE-ſ", "NOTE;QUOTED-PRINTABLE-é", "NOTE;QUOTED-PRıNTABLE", "PHOTO;ENCODING=B-é", "PHOTO;BAſE64",
+	}
+	marks := []string{"QUOTED-PRINTABLE", "ENCODING=B", ";BASE64"}
+	for _, h := range heads {
+		for _, m := range marks {
+			want := bytes.Contains(bytes.ToUpper([]byte(h)), []byte(m))
+			var got bool
+			if up := upperHead([]byte(h)); up != nil {
+				got = bytes.Contains(up, []byte(m))
+			} else {
+				got = containsUpperASCII([]byte(h), m)
+			}
+			if got != want {
+				t.Errorf("%q contains %q: %v, want %v", h, m, got, want)
+			}
+		}
+	}
+	card, err := ParseCard([]byte("BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE;QUOTED-PRıNTABLE:a=\r\nb=C3=A9\r\nFN:X\r\nEND:VCARD\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := card.Value("NOTE"); got != "abé" {
+		t.Fatalf("NOTE %q", got)
+	}
+}
