@@ -169,3 +169,58 @@ func TestCanonLineParams(t *testing.T) {
 		t.Fatal("param of a missing key")
 	}
 }
+
+// typesBySplit is types as it was written first (strings.Split and
+// strings.ToLower on every value).
+func typesBySplit(f *vcard.Field) (out []string, pref bool) {
+	for _, t := range f.Params[vcard.ParamType] {
+		for _, t := range strings.Split(t, ",") {
+			t = strings.ToLower(strings.TrimSpace(t))
+			switch t {
+			case "":
+			case "pref":
+				pref = true
+			default:
+				out = append(out, t)
+			}
+		}
+	}
+	return out, pref
+}
+
+// TestTypesAsBySplit checks types, hasPrefType and lowerType against
+// strings.Split and strings.ToLower, on TYPE values of every kind
+// (upper, lower and mixed case, empty parts, spaces, non-ASCII letters
+// that lower-case to ASCII, long values).
+func TestTypesAsBySplit(t *testing.T) {
+	values := [][]string{
+		nil, {""}, {","}, {"CELL"}, {"cell,VOICE"}, {"HOME", "PREF"}, {"Work, Pref ,"}, {" INTERNET", "x400"},
+		{"pref"}, {"PrEf"}, {"X-Custom-Label"}, {"ČELL"}, {"WORK\u212A"}, {"\u212Aey"}, {"İnternet"},
+		{"a-very-long-type-value-beyond-sixteen", "HOME"}, {",,HOME,,"}, {"cell,cell"}, {"FAX ,pager", "OTHER"},
+		{"Ünknown"}, {"IPHONE", "MAIN", "TEXTPHONE"}, {"ſtar"},
+	}
+	for _, vals := range values {
+		f := &vcard.Field{Value: "x"}
+		if vals != nil {
+			f.Params = vcard.Params{vcard.ParamType: vals}
+		}
+		got, gotPref := types(f)
+		want, wantPref := typesBySplit(f)
+		if !slices.Equal(got, want) || gotPref != wantPref || hasPrefType(f) != wantPref {
+			t.Errorf("%q: types %q %v, want %q %v (hasPrefType %v)", vals, got, gotPref, want, wantPref, hasPrefType(f))
+		}
+		for _, v := range vals {
+			if got, want := lowerType(v), strings.ToLower(v); got != want {
+				t.Errorf("lowerType(%q) = %q, want %q", v, got, want)
+			}
+		}
+	}
+	for k, v := range knownTypes {
+		if k != v || strings.ToLower(k) != k || len(k) > 16 {
+			t.Errorf("known type %q → %q", k, v)
+		}
+		if got := lowerType(strings.ToUpper(k)); got != k {
+			t.Errorf("lowerType(%q) = %q", strings.ToUpper(k), got)
+		}
+	}
+}
