@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,13 +33,37 @@ var decodeOrder = []string{
 	propFavorite, propSource, propField, propConsent,
 }
 
-var decodeKnown = func() map[string]bool {
-	m := map[string]bool{}
-	for _, n := range decodeOrder {
-		m[n] = true
+// decodeIndex is the place of each property of decodeOrder.
+var decodeIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, n := range decodeOrder {
+		m[n] = i
 	}
 	return m
 }()
+
+// decodeScratch is what Decode uses only while it runs, kept from card
+// to card (decodePool).
+type decodeScratch struct {
+	orig   map[string][]entry
+	single map[string]string
+	known  [][]*vcard.Field // the card's lines by place in decodeOrder
+	rest   []string
+}
+
+var decodePool = sync.Pool{New: func() any {
+	return &decodeScratch{orig: make(map[string][]entry, 24), single: make(map[string]string, 16),
+		known: make([][]*vcard.Field, len(decodeOrder))}
+}}
+
+func (sc *decodeScratch) release() {
+	clear(sc.orig)
+	clear(sc.single)
+	clear(sc.known)
+	clear(sc.rest)
+	sc.rest = sc.rest[:0]
+	decodePool.Put(sc)
+}
 
 // listState is the bookkeeping of one list of the model.
 type listState struct {
@@ -135,25 +160,32 @@ func Decode(card vcard.Card) (*Parsed, error) {
 	if IsGroupCard(card) {
 		return nil, ErrGroupCard
 	}
+	sc := decodePool.Get().(*decodeScratch)
+	defer sc.release()
 	d := &decoder{
 		h:       &store.Human{},
 		p:       &Parsed{},
 		version: cardVersion(card),
-		orig:    make(map[string][]entry, 24),
-		single:  make(map[string]string, 16),
+		orig:    sc.orig,
+		single:  sc.single,
 	}
 	d.p.Human = d.h
-	for _, name := range decodeOrder {
-		for _, f := range card[name] {
-			if f != nil {
-				d.add(name, f)
-			}
+	// The properties of decodeOrder in its order, then the others by
+	// name.
+	rest := sc.rest
+	for name, fs := range card {
+		if i, ok := decodeIndex[name]; ok {
+			sc.known[i] = fs
+		} else {
+			rest = append(rest, name)
 		}
 	}
-	rest := make([]string, 0, len(card))
-	for name := range card {
-		if !decodeKnown[name] {
-			rest = append(rest, name)
+	sc.rest = rest
+	for i, fs := range sc.known {
+		for _, f := range fs {
+			if f != nil {
+				d.add(decodeOrder[i], f)
+			}
 		}
 	}
 	slices.Sort(rest)
