@@ -1,6 +1,7 @@
 package carddav
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -222,5 +223,50 @@ func TestTypesAsBySplit(t *testing.T) {
 		if got := lowerType(strings.ToUpper(k)); got != k {
 			t.Errorf("lowerType(%q) = %q", strings.ToUpper(k), got)
 		}
+	}
+}
+
+// TestLongListsMerge decodes lists longer than listIndexAt, where
+// listState finds identities with a map instead of by comparing them:
+// repeated values merge into the first, wherever they are, and the
+// preference of a repeat counts.
+func TestLongListsMerge(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Long Lists\r\n")
+	for i := range 30 {
+		fmt.Fprintf(&b, "TEL;TYPE=HOME:+33 1 23 45 67 %02d\r\n", i)
+	}
+	// Repeats of an early item (indexed when the map was built from the
+	// scanned identities), preferred, and of a late one.
+	b.WriteString("TEL;TYPE=HOME,PREF:+33 1 23 45 67 03\r\nTEL;TYPE=HOME:+33 1 23 45 67 25\r\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "X-HUMANS-CONSENT:ch%d;2024-01-01T00:00:00Z;\r\n", i%25)
+	}
+	b.WriteString("END:VCARD\r\n")
+	p := decodeText(t, b.String())
+	h := p.Human
+	if len(h.Phones) != 30 || len(h.Consents) != 25 {
+		t.Fatalf("%d phones, %d consents", len(h.Phones), len(h.Consents))
+	}
+	for i, ph := range h.Phones {
+		if want := fmt.Sprintf("+33 1 23 45 67 %02d", i); ph.Number != want || ph.IsPrimary != (i == 3) {
+			t.Errorf("phone %d: %+v, want %s (primary %v)", i, ph, want, i == 3)
+		}
+	}
+	for i, c := range h.Consents {
+		if c.Channel != fmt.Sprint("ch", i) {
+			t.Errorf("consent %d: %+v", i, c)
+		}
+	}
+	// The repeated lines are kept, so the card comes back whole.
+	out, err := Encode(h, nil, nil, "3.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(out[vcard.FieldTelephone]); got != 32 {
+		t.Errorf("%d TEL lines written back, want 32", got)
+	}
+	if got := len(out[propConsent]); got != 40 {
+		t.Errorf("%d consent lines written back, want 40", got)
 	}
 }

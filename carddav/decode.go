@@ -49,11 +49,12 @@ type decodeScratch struct {
 	single map[string]string
 	known  [][]*vcard.Field // the card's lines by place in decodeOrder
 	rest   []string
+	ents   []entry // a slab for the lines of orig
 }
 
 var decodePool = sync.Pool{New: func() any {
 	return &decodeScratch{orig: make(map[string][]entry, 24), single: make(map[string]string, 16),
-		known: make([][]*vcard.Field, len(decodeOrder))}
+		known: make([][]*vcard.Field, len(decodeOrder)), ents: make([]entry, 0, 64)}
 }}
 
 func (sc *decodeScratch) release() {
@@ -62,26 +63,50 @@ func (sc *decodeScratch) release() {
 	clear(sc.known)
 	clear(sc.rest)
 	sc.rest = sc.rest[:0]
+	clear(sc.ents)
+	sc.ents = sc.ents[:0]
 	decodePool.Put(sc)
 }
 
 // listState is the bookkeeping of one list of the model.
 type listState struct {
-	index map[string]int // merge identity → index in the list
+	ids   []string       // merge identity by index
+	index map[string]int // merge identity → index, once the list is long
 	keys  []string       // item key by index
 	ranks []int          // best preference rank by index
 }
 
+// listIndexAt is the length from which a list finds identities with a
+// map rather than by comparing them all (lists of consents have no
+// bound).
+const listIndexAt = 16
+
 func (l *listState) find(id string) (int, bool) {
-	i, ok := l.index[id]
-	return i, ok
+	if l.index != nil {
+		i, ok := l.index[id]
+		return i, ok
+	}
+	for i, x := range l.ids {
+		if x == id {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 func (l *listState) add(id, key string, rank int) {
-	if l.index == nil {
-		l.index = map[string]int{}
+	if l.index == nil && len(l.ids) >= listIndexAt {
+		l.index = make(map[string]int, 2*listIndexAt)
+		for i, x := range l.ids {
+			if _, dup := l.index[x]; !dup {
+				l.index[x] = i
+			}
+		}
 	}
-	l.index[id] = len(l.keys)
+	if l.index != nil {
+		l.index[id] = len(l.keys)
+	}
+	l.ids = append(l.ids, id)
 	l.keys = append(l.keys, key)
 	l.ranks = append(l.ranks, rank)
 }
@@ -110,6 +135,7 @@ type decoder struct {
 
 	orig   map[string][]entry // original lines by item key
 	keys   []string           // item keys in order of appearance
+	sc     *decodeScratch
 	extras []entry
 	single map[string]string // singleton kind → its item key
 
@@ -123,10 +149,14 @@ type decoder struct {
 }
 
 func (d *decoder) file(key string, e entry) {
-	if _, ok := d.orig[key]; !ok {
+	lines, ok := d.orig[key]
+	if !ok {
 		d.keys = append(d.keys, key)
+		// Most items have one line: it takes a place in the card's
+		// slab (a second line moves the item's lines out of it).
+		lines = carve(&d.sc.ents, 1)
 	}
-	d.orig[key] = append(d.orig[key], e)
+	d.orig[key] = append(lines, e)
 }
 
 func (d *decoder) extra(e entry) { d.extras = append(d.extras, e) }
@@ -168,6 +198,7 @@ func Decode(card vcard.Card) (*Parsed, error) {
 		version: cardVersion(card),
 		orig:    sc.orig,
 		single:  sc.single,
+		sc:      sc,
 	}
 	d.p.Human = d.h
 	// The properties of decodeOrder in its order, then the others by
