@@ -136,6 +136,7 @@ type decoder struct {
 	orig   map[string][]entry // original lines by item key
 	keys   []string           // item keys in order of appearance
 	sc     *decodeScratch
+	kb     keyBuilder
 	extras []entry
 	single map[string]string // singleton kind → its item key
 
@@ -201,6 +202,7 @@ func Decode(card vcard.Card) (*Parsed, error) {
 		sc:      sc,
 	}
 	d.p.Human = d.h
+	d.kb.sb.Grow(24 * len(card))
 	// The properties of decodeOrder in its order, then the others by
 	// name.
 	rest := sc.rest
@@ -262,7 +264,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 				return
 			}
 		}
-		d.setSingle("n", itemKey("n", last, first, prefix, suffix), e, func() {
+		d.setSingle("n", d.kb.key("n", last, first, prefix, suffix), e, func() {
 			h.LastName, h.FirstName, h.Prefix, h.Suffix = last, first, prefix, suffix
 		})
 	case vcard.FieldNickname:
@@ -285,7 +287,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("org", itemKey("org", company, dept), e, func() {
+		d.setSingle("org", d.kb.key("org", company, dept), e, func() {
 			d.p.Company, d.p.Department, h.Department = company, dept, dept
 		})
 	case vcard.FieldBirthday:
@@ -294,7 +296,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("bday", itemKey("bday", b.String()), e, func() { h.Birthday = b })
+		d.setSingle("bday", d.kb.key("bday", b.String()), e, func() { h.Birthday = b })
 	case vcard.FieldPhoto:
 		d.photo(e)
 	case vcard.FieldGender, "X-GENDER", "X-WAB-GENDER":
@@ -303,7 +305,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("gender", itemKey("gender", g), e, func() { h.Gender = g })
+		d.setSingle("gender", d.kb.key("gender", g), e, func() { h.Gender = g })
 	case vcard.FieldUID:
 		v := textValue(f)
 		if len(v) > 9 && strings.EqualFold(v[:9], "urn:uuid:") {
@@ -313,14 +315,14 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("uid", itemKey("uid", v), e, func() { h.UID = v })
+		d.setSingle("uid", d.kb.key("uid", v), e, func() { h.UID = v })
 	case vcard.FieldRevision:
 		t, ok := parseRev(f.Value)
 		if !ok {
 			d.extra(e)
 			return
 		}
-		d.setSingle("rev", itemKey("rev", formatRev(t)), e, func() { h.UpdatedAt = t })
+		d.setSingle("rev", d.kb.key("rev", formatRev(t)), e, func() { h.UpdatedAt = t })
 	case vcard.FieldCategories:
 		d.cats = append(d.cats, e)
 		for _, c := range strings.Split(unescSemi(f.Value), ",") {
@@ -351,14 +353,14 @@ func (d *decoder) add(name string, f *vcard.Field) {
 		if fav {
 			k = "1"
 		}
-		d.setSingle("fav", itemKey("fav", k), e, func() { h.IsFavorite = fav })
+		d.setSingle("fav", d.kb.key("fav", k), e, func() { h.IsFavorite = fav })
 	case propSource:
 		s := store.Source(strings.ToLower(textValue(f)))
 		if !s.Valid() {
 			d.extra(e)
 			return
 		}
-		d.setSingle("src", itemKey("src", string(s)), e, func() { h.Source = s })
+		d.setSingle("src", d.kb.key("src", string(s)), e, func() { h.Source = s })
 	case propField:
 		c := splitStructured(f.Value)
 		k, v := comp(c, 0), strings.Join(c[min(1, len(c)):], ";")
@@ -366,7 +368,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("field:"+k, itemKey("field", k+"\x00"+v), e, func() {
+		d.setSingle("field:"+k, d.kb.key("field", k+"\x00"+v), e, func() {
 			if h.CustomFields == nil {
 				h.CustomFields = map[string]string{}
 			}
@@ -385,7 +387,7 @@ func (d *decoder) text(e entry, kind string, dst *string, limit int) {
 		d.extra(e)
 		return
 	}
-	d.setSingle(kind, itemKey(kind, v), e, func() { *dst = v })
+	d.setSingle(kind, d.kb.key(kind, v), e, func() { *dst = v })
 }
 
 func (d *decoder) photo(e entry) {
@@ -396,7 +398,7 @@ func (d *decoder) photo(e entry) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("photo", itemKey("photo", photoHash(data)), e, func() {
+		d.setSingle("photo", d.kb.key("photo", photoHash(data)), e, func() {
 			d.p.Photo, d.p.PhotoType = data, mt
 			d.h.PhotoHash, d.h.PhotoType = photoHash(data), mt
 		})
@@ -404,7 +406,7 @@ func (d *decoder) photo(e entry) {
 	}
 	v := strings.TrimSpace(f.Value)
 	if isURLValue(f) && okText(v, maxShortText) && v != "" {
-		d.setSingle("photourl", itemKey("photourl", v), e, func() { d.h.PhotoURL = v })
+		d.setSingle("photourl", d.kb.key("photourl", v), e, func() { d.h.PhotoURL = v })
 		return
 	}
 	d.extra(e)
@@ -418,7 +420,7 @@ func (d *decoder) tel(e entry) {
 		d.extra(e)
 		return
 	}
-	key := itemKey("tel", number, ext, typ)
+	key := d.kb.key("tel", number, ext, typ)
 	d.listItem(&d.tels, key, key, e, func() {
 		d.h.Phones = append(d.h.Phones, store.Phone{Number: number, Extension: ext, Type: typ})
 	})
@@ -436,7 +438,7 @@ func (d *decoder) email(e entry) {
 		return
 	}
 	id := strings.ToLower(addr)
-	d.listItem(&d.emails, id, itemKey("email", id, typ), e, func() {
+	d.listItem(&d.emails, id, d.kb.key("email", id, typ), e, func() {
 		d.h.Emails = append(d.h.Emails, store.Email{Address: addr, Type: typ})
 	})
 }
@@ -460,7 +462,7 @@ func (d *decoder) adr(e entry) {
 			return
 		}
 	}
-	key := itemKey("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country)
+	key := d.kb.key("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country)
 	d.listItem(&d.adrs, key, key, e, func() { d.h.Addresses = append(d.h.Addresses, a) })
 }
 
@@ -481,7 +483,7 @@ func (d *decoder) url(e entry) {
 		d.extra(e)
 		return
 	}
-	key := itemKey("url", u, typ)
+	key := d.kb.key("url", u, typ)
 	d.listItem(&d.urls, key, key, e, func() { d.h.URLs = append(d.h.URLs, store.URL{URL: u, Type: typ}) })
 }
 
@@ -500,7 +502,7 @@ func (d *decoder) im(e entry) {
 		d.extra(e)
 		return
 	}
-	key := itemKey("im", service, handle)
+	key := d.kb.key("im", service, handle)
 	d.listItem(&d.ims, key, key, e, func() { d.h.IMs = append(d.h.IMs, store.IM{Handle: handle, Service: service}) })
 }
 
@@ -513,7 +515,7 @@ func (d *decoder) consent(e entry) {
 		return
 	}
 	t = t.UTC()
-	key := itemKey("consent", ch, t.Format(time.RFC3339Nano), src)
+	key := d.kb.key("consent", ch, t.Format(time.RFC3339Nano), src)
 	if _, dup := d.consents.find(key); dup {
 		d.file(key, e)
 		return
@@ -551,7 +553,7 @@ func (d *decoder) finish() {
 			h.DisplayName = d.fnValue
 		}
 		explicit := h.DisplayName != "" && h.DisplayName == derived
-		key := itemKey("fn", h.Name(), boolString(explicit))
+		key := d.kb.key("fn", h.Name(), boolString(explicit))
 		for _, e := range d.fn {
 			d.file(key, e)
 		}
@@ -559,7 +561,7 @@ func (d *decoder) finish() {
 	if len(d.cats) > 0 {
 		sorted := slices.Clone(p.Categories)
 		slices.Sort(sorted)
-		key := itemKey("cat", strings.Join(sorted, "\x00"))
+		key := d.kb.key("cat", strings.Join(sorted, "\x00"))
 		for _, e := range d.cats {
 			d.file(key, e)
 		}

@@ -144,7 +144,9 @@ func (l *canonLine) add(key, v string) {
 	l.params = append(l.params, canonParam{key, []string{v}})
 }
 
-func itemKey(kind string, parts ...string) string {
+// appendItemKey appends the key of an item: its kind and a hash of the
+// parts that identify its value ("tel-3k2j9x0a1b").
+func appendItemKey(dst []byte, kind string, parts ...string) []byte {
 	// FNV-1a, 64 bits, inline to spare the allocation of hash/fnv.
 	const offset, prime = 14695981039346656037, 1099511628211
 	h := uint64(offset)
@@ -155,11 +157,22 @@ func itemKey(kind string, parts ...string) string {
 		}
 		h *= prime // a 0 byte between parts
 	}
-	var buf [32]byte
-	b := append(buf[:0], kind...)
-	b = append(b, '-')
-	b = strconv.AppendUint(b, h, 36)
-	return string(b)
+	dst = append(dst, kind...)
+	dst = append(dst, '-')
+	return strconv.AppendUint(dst, h, 36)
+}
+
+// keyBuilder makes the item keys of one card (appendItemKey) in one buffer,
+// in a few allocations rather than one each: a strings.Builder never
+// changes what it wrote, so each key stays valid as the buffer grows.
+type keyBuilder struct{ sb strings.Builder }
+
+func (k *keyBuilder) key(kind string, parts ...string) string {
+	var buf [40]byte
+	b := appendItemKey(buf[:0], kind, parts...)
+	start := k.sb.Len()
+	k.sb.Write(b)
+	return k.sb.String()[start:]
 }
 
 func field(v string) *vcard.Field { return &vcard.Field{Value: v} }
@@ -170,14 +183,17 @@ func field(v string) *vcard.Field { return &vcard.Field{Value: v} }
 // for what linePref and set add, so that appending to one never writes
 // into another's.
 type canonArena struct {
+	keys   keyBuilder
 	all    []canonLine
 	params []canonParam
 	strs   []string
 }
 
 func newCanonArena(lines, typed int) *canonArena {
-	return &canonArena{all: make([]canonLine, 0, lines),
+	a := &canonArena{all: make([]canonLine, 0, lines),
 		params: make([]canonParam, 0, 2*typed), strs: make([]string, 0, 3*typed)}
+	a.keys.sb.Grow(20 * (lines + 8))
+	return a
 }
 
 // one returns the lines of an item of one line.
@@ -286,7 +302,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 	items := make([]item, 0, 24+lists)
 	arena := newCanonArena(canonLineCount(h, company, categories, photo)+lists, len(h.Phones)+len(h.Emails)+len(h.Addresses)+len(h.URLs))
 	single := func(kind, val string, lines ...canonLine) {
-		items = append(items, item{key: itemKey(kind, val), lines: arena.lines(lines)})
+		items = append(items, item{key: arena.keys.key(kind, val), lines: arena.lines(lines)})
 	}
 
 	// FN and N.
@@ -296,8 +312,8 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 	if explicit {
 		fn.set(paramExplicit, "1")
 	}
-	items = append(items, item{key: itemKey("fn", name, strconv.FormatBool(explicit)), lines: arena.one(fn)})
-	nKey := itemKey("n", h.LastName, h.FirstName, h.Prefix, h.Suffix)
+	items = append(items, item{key: arena.keys.key("fn", name, strconv.FormatBool(explicit)), lines: arena.one(fn)})
+	nKey := arena.keys.key("n", h.LastName, h.FirstName, h.Prefix, h.Suffix)
 	if h.LastName != "" || h.FirstName != "" || h.Prefix != "" || h.Suffix != "" || version == v3 {
 		items = append(items, item{key: nKey, lines: arena.one(line(vcard.FieldName, joinStructured(5, h.LastName, h.FirstName, "", h.Prefix, h.Suffix)))})
 	} else {
@@ -313,7 +329,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 	}
 	text("nick", vcard.FieldNickname, h.Nickname)
 
-	orgKey := itemKey("org", company, h.Department)
+	orgKey := arena.keys.key("org", company, h.Department)
 	switch {
 	case company == "" && h.Department == "":
 		items = append(items, item{key: orgKey})
@@ -350,7 +366,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 		} else {
 			l = line(vcard.FieldPhoto, "data:"+mt+";base64,"+b64)
 		}
-		items = append(items, item{key: itemKey("photo", photoHash(photo)), lines: arena.one(l)})
+		items = append(items, item{key: arena.keys.key("photo", photoHash(photo)), lines: arena.one(l)})
 	}
 	if h.PhotoURL != "" {
 		l := line(vcard.FieldPhoto, h.PhotoURL)
@@ -407,7 +423,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 		if p.IsPrimary {
 			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("tel", p.Number, p.Extension, p.Type), list: true, primary: p.IsPrimary,
+		items = append(items, item{key: arena.keys.key("tel", p.Number, p.Extension, p.Type), list: true, primary: p.IsPrimary,
 			lines: arena.one(l)})
 	}
 	for _, e := range h.Emails {
@@ -420,7 +436,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 		if e.IsPrimary {
 			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("email", strings.ToLower(e.Address), e.Type), list: true, primary: e.IsPrimary,
+		items = append(items, item{key: arena.keys.key("email", strings.ToLower(e.Address), e.Type), list: true, primary: e.IsPrimary,
 			lines: arena.one(l)})
 	}
 	for _, a := range h.Addresses {
@@ -432,7 +448,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 		if a.IsPrimary {
 			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country),
+		items = append(items, item{key: arena.keys.key("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country),
 			list: true, primary: a.IsPrimary, lines: arena.one(l)})
 	}
 	for _, u := range h.URLs {
@@ -440,7 +456,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 		if u.IsPrimary {
 			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("url", u.URL, u.Type), list: true, primary: u.IsPrimary,
+		items = append(items, item{key: arena.keys.key("url", u.URL, u.Type), list: true, primary: u.IsPrimary,
 			lines: arena.one(l)})
 	}
 	for _, im := range h.IMs {
@@ -452,7 +468,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 		if im.IsPrimary {
 			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("im", im.Service, im.Handle), list: true, primary: im.IsPrimary,
+		items = append(items, item{key: arena.keys.key("im", im.Service, im.Handle), list: true, primary: im.IsPrimary,
 			lines: arena.one(l)})
 	}
 
@@ -478,7 +494,7 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 	}
 	for _, c := range h.Consents {
 		t := c.GrantedAt.UTC().Format(time.RFC3339Nano)
-		items = append(items, item{key: itemKey("consent", c.Channel, t, c.Source),
+		items = append(items, item{key: arena.keys.key("consent", c.Channel, t, c.Source),
 			lines: arena.one(line(propConsent, joinStructured(2, c.Channel, t, c.Source)))})
 	}
 	return items
