@@ -105,6 +105,7 @@ type cardReader struct {
 	// The card being read.
 	inCard    bool
 	card      vcard.Card
+	slab      cardSlab
 	cardErr   *CardError
 	cardBytes int
 	index     int // index of the next card
@@ -305,7 +306,7 @@ func (rd *cardReader) flush() error {
 }
 
 func (rd *cardReader) logical(l string, lineNo int, over bool) error {
-	rl, perr := parseLine(l)
+	rl, perr := parseLineIn(l, &rd.slab)
 	if perr == nil && (rl.name == "BEGIN" || rl.name == "END") && rl.group == "" {
 		isCard := strings.EqualFold(strings.TrimSpace(rl.value), "VCARD")
 		switch {
@@ -319,6 +320,7 @@ func (rd *cardReader) logical(l string, lineNo int, over bool) error {
 			rd.orphanLine = 0
 			rd.inCard, rd.sawCard = true, true
 			rd.card = make(vcard.Card, 16)
+			rd.slab = cardSlab{} // the last card keeps its own
 			rd.cardErr, rd.cardBytes = nil, 0
 			return nil
 		case rl.name == "END" && isCard:
@@ -349,13 +351,64 @@ func (rd *cardReader) logical(l string, lineNo int, over bool) error {
 		return nil
 	}
 	name, f := decodeRaw(rl)
-	rd.card[name] = append(rd.card[name], f)
+	p := rd.slab.field()
+	*p = f
+	fs, ok := rd.card[name]
+	if !ok {
+		fs = rd.slab.fields1()
+	}
+	rd.card[name] = append(fs, p)
 	return nil
+}
+
+// cardSlab hands out the fields of one card, the slices of its map and
+// of its parameters' values from a few larger allocations instead of one
+// each. Each card has its own: a card given to the caller keeps its
+// slab, which the next card never touches. A slice it hands out has room
+// for one element; appending a second moves it out of the slab.
+type cardSlab struct {
+	fields []vcard.Field
+	ptrs   []*vcard.Field
+	strs   []string
+}
+
+// The slabs' sizes: a card exported by a phone or by this app has about
+// 15 lines, a few of them with parameters.
+const (
+	slabFields  = 16
+	slabStrings = 8
+)
+
+// field returns the next field of the slab.
+func (s *cardSlab) field() *vcard.Field {
+	if len(s.fields) == cap(s.fields) {
+		s.fields = make([]vcard.Field, 0, slabFields)
+	}
+	s.fields = s.fields[:len(s.fields)+1]
+	return &s.fields[len(s.fields)-1]
+}
+
+// fields1 returns an empty slice of fields with room for one.
+func (s *cardSlab) fields1() []*vcard.Field {
+	if len(s.ptrs) == cap(s.ptrs) {
+		s.ptrs = make([]*vcard.Field, 0, slabFields)
+	}
+	s.ptrs = s.ptrs[:len(s.ptrs)+1]
+	return s.ptrs[len(s.ptrs)-1 : len(s.ptrs)-1 : len(s.ptrs)]
+}
+
+// strings returns an empty slice of strings with room for one.
+func (s *cardSlab) strings() []string {
+	if len(s.strs) == cap(s.strs) {
+		s.strs = make([]string, 0, slabStrings)
+	}
+	s.strs = s.strs[:len(s.strs)+1]
+	return s.strs[len(s.strs)-1 : len(s.strs)-1 : len(s.strs)]
 }
 
 // decodeRaw turns a parsed line into a go-vcard field: quoted-printable
 // and charsets decoded (their parameters dropped), the value unescaped.
-func decodeRaw(rl rawLine) (string, *vcard.Field) {
+func decodeRaw(rl rawLine) (string, vcard.Field) {
 	value := rl.value
 	params := rl.params
 	qp := false
@@ -396,7 +449,7 @@ func decodeRaw(rl rawLine) (string, *vcard.Field) {
 	if len(params) == 0 {
 		params = nil
 	}
-	return rl.name, &vcard.Field{Value: unescapeValue(value), Params: params, Group: rl.group}
+	return rl.name, vcard.Field{Value: unescapeValue(value), Params: params, Group: rl.group}
 }
 
 const paramEncoding = "ENCODING"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -319,5 +320,43 @@ func TestEncodingMarks(t *testing.T) {
 	}
 	if got := card.Value("NOTE"); got != "abé" {
 		t.Fatalf("NOTE %q", got)
+	}
+}
+
+// TestCardsShareNothing checks that the fields, lists and parameter
+// values ReadCards hands out (from a slab per card) are the caller's:
+// changing or growing those of one card or one line changes no other.
+func TestCardsShareNothing(t *testing.T) {
+	text := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:One\r\nTEL;TYPE=CELL:1\r\nEMAIL;TYPE=HOME:a@x.org\r\nEND:VCARD\r\n" +
+		"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Two\r\nTEL;TYPE=WORK:2\r\nEMAIL;TYPE=WORK:b@x.org\r\nEND:VCARD\r\n"
+	var cards []vcard.Card
+	err := ReadCards(strings.NewReader(text), func(_ int, c vcard.Card, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		cards = append(cards, c)
+		return nil
+	})
+	if err != nil || len(cards) != 2 {
+		t.Fatalf("%d cards, %v", len(cards), err)
+	}
+	one, two := cards[0], cards[1]
+	one[vcard.FieldTelephone] = append(one[vcard.FieldTelephone], &vcard.Field{Value: "3"})
+	one[vcard.FieldTelephone][0].Params.Add(vcard.ParamType, "VOICE")
+	one[vcard.FieldTelephone][0].Value = "changed"
+	one[vcard.FieldEmail][0].Params[vcard.ParamType][0] = "OTHER"
+	one[vcard.FieldFormattedName] = append(one[vcard.FieldFormattedName], &vcard.Field{Value: "Extra"})
+	for _, c := range []struct{ got, want string }{
+		{two.Value(vcard.FieldFormattedName), "Two"},
+		{two.Value(vcard.FieldTelephone), "2"},
+		{strings.Join(two[vcard.FieldTelephone][0].Params[vcard.ParamType], ","), "WORK"},
+		{strings.Join(two[vcard.FieldEmail][0].Params[vcard.ParamType], ","), "WORK"},
+		{strings.Join(one[vcard.FieldTelephone][0].Params[vcard.ParamType], ","), "CELL,VOICE"},
+		{one[vcard.FieldEmail][0].Value, "a@x.org"},
+		{fmt.Sprint(len(two[vcard.FieldTelephone]), len(two[vcard.FieldFormattedName]), len(one[vcard.FieldEmail])), "1 1 1"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
 	}
 }
