@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,31 +33,80 @@ var decodeOrder = []string{
 	propFavorite, propSource, propField, propConsent,
 }
 
-var decodeKnown = func() map[string]bool {
-	m := map[string]bool{}
-	for _, n := range decodeOrder {
-		m[n] = true
+// decodeIndex is the place of each property of decodeOrder.
+var decodeIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, n := range decodeOrder {
+		m[n] = i
 	}
 	return m
 }()
 
+// decodeScratch is what Decode uses only while it runs, kept from card
+// to card (decodePool).
+type decodeScratch struct {
+	orig   map[string][]entry
+	single map[string]string
+	known  [][]*vcard.Field // the card's lines by place in decodeOrder
+	rest   []string
+	ents   []entry // a slab for the lines of orig
+}
+
+var decodePool = sync.Pool{New: func() any {
+	return &decodeScratch{orig: make(map[string][]entry, 24), single: make(map[string]string, 16),
+		known: make([][]*vcard.Field, len(decodeOrder)), ents: make([]entry, 0, 64)}
+}}
+
+func (sc *decodeScratch) release() {
+	clear(sc.orig)
+	clear(sc.single)
+	clear(sc.known)
+	clear(sc.rest)
+	sc.rest = sc.rest[:0]
+	clear(sc.ents)
+	sc.ents = sc.ents[:0]
+	decodePool.Put(sc)
+}
+
 // listState is the bookkeeping of one list of the model.
 type listState struct {
-	index map[string]int // merge identity → index in the list
+	ids   []string       // merge identity by index
+	index map[string]int // merge identity → index, once the list is long
 	keys  []string       // item key by index
 	ranks []int          // best preference rank by index
 }
 
+// listIndexAt is the length from which a list finds identities with a
+// map rather than by comparing them all (lists of consents have no
+// bound).
+const listIndexAt = 16
+
 func (l *listState) find(id string) (int, bool) {
-	i, ok := l.index[id]
-	return i, ok
+	if l.index != nil {
+		i, ok := l.index[id]
+		return i, ok
+	}
+	for i, x := range l.ids {
+		if x == id {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 func (l *listState) add(id, key string, rank int) {
-	if l.index == nil {
-		l.index = map[string]int{}
+	if l.index == nil && len(l.ids) >= listIndexAt {
+		l.index = make(map[string]int, 2*listIndexAt)
+		for i, x := range l.ids {
+			if _, dup := l.index[x]; !dup {
+				l.index[x] = i
+			}
+		}
 	}
-	l.index[id] = len(l.keys)
+	if l.index != nil {
+		l.index[id] = len(l.keys)
+	}
+	l.ids = append(l.ids, id)
 	l.keys = append(l.keys, key)
 	l.ranks = append(l.ranks, rank)
 }
@@ -85,6 +135,8 @@ type decoder struct {
 
 	orig   map[string][]entry // original lines by item key
 	keys   []string           // item keys in order of appearance
+	sc     *decodeScratch
+	kb     keyBuilder
 	extras []entry
 	single map[string]string // singleton kind → its item key
 
@@ -98,10 +150,14 @@ type decoder struct {
 }
 
 func (d *decoder) file(key string, e entry) {
-	if _, ok := d.orig[key]; !ok {
+	lines, ok := d.orig[key]
+	if !ok {
 		d.keys = append(d.keys, key)
+		// Most items have one line: it takes a place in the card's
+		// slab (a second line moves the item's lines out of it).
+		lines = carve(&d.sc.ents, 1)
 	}
-	d.orig[key] = append(d.orig[key], e)
+	d.orig[key] = append(lines, e)
 }
 
 func (d *decoder) extra(e entry) { d.extras = append(d.extras, e) }
@@ -135,25 +191,34 @@ func Decode(card vcard.Card) (*Parsed, error) {
 	if IsGroupCard(card) {
 		return nil, ErrGroupCard
 	}
+	sc := decodePool.Get().(*decodeScratch)
+	defer sc.release()
 	d := &decoder{
 		h:       &store.Human{},
 		p:       &Parsed{},
 		version: cardVersion(card),
-		orig:    make(map[string][]entry, 24),
-		single:  make(map[string]string, 16),
+		orig:    sc.orig,
+		single:  sc.single,
+		sc:      sc,
 	}
 	d.p.Human = d.h
-	for _, name := range decodeOrder {
-		for _, f := range card[name] {
-			if f != nil {
-				d.add(name, f)
-			}
+	d.kb.sb.Grow(24 * len(card))
+	// The properties of decodeOrder in its order, then the others by
+	// name.
+	rest := sc.rest
+	for name, fs := range card {
+		if i, ok := decodeIndex[name]; ok {
+			sc.known[i] = fs
+		} else {
+			rest = append(rest, name)
 		}
 	}
-	rest := make([]string, 0, len(card))
-	for name := range card {
-		if !decodeKnown[name] {
-			rest = append(rest, name)
+	sc.rest = rest
+	for i, fs := range sc.known {
+		for _, f := range fs {
+			if f != nil {
+				d.add(decodeOrder[i], f)
+			}
 		}
 	}
 	slices.Sort(rest)
@@ -199,7 +264,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 				return
 			}
 		}
-		d.setSingle("n", itemKey("n", last, first, prefix, suffix), e, func() {
+		d.setSingle("n", d.kb.key("n", last, first, prefix, suffix), e, func() {
 			h.LastName, h.FirstName, h.Prefix, h.Suffix = last, first, prefix, suffix
 		})
 	case vcard.FieldNickname:
@@ -222,7 +287,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("org", itemKey("org", company, dept), e, func() {
+		d.setSingle("org", d.kb.key("org", company, dept), e, func() {
 			d.p.Company, d.p.Department, h.Department = company, dept, dept
 		})
 	case vcard.FieldBirthday:
@@ -231,7 +296,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("bday", itemKey("bday", b.String()), e, func() { h.Birthday = b })
+		d.setSingle("bday", d.kb.key("bday", b.String()), e, func() { h.Birthday = b })
 	case vcard.FieldPhoto:
 		d.photo(e)
 	case vcard.FieldGender, "X-GENDER", "X-WAB-GENDER":
@@ -240,7 +305,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("gender", itemKey("gender", g), e, func() { h.Gender = g })
+		d.setSingle("gender", d.kb.key("gender", g), e, func() { h.Gender = g })
 	case vcard.FieldUID:
 		v := textValue(f)
 		if len(v) > 9 && strings.EqualFold(v[:9], "urn:uuid:") {
@@ -250,14 +315,14 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("uid", itemKey("uid", v), e, func() { h.UID = v })
+		d.setSingle("uid", d.kb.key("uid", v), e, func() { h.UID = v })
 	case vcard.FieldRevision:
 		t, ok := parseRev(f.Value)
 		if !ok {
 			d.extra(e)
 			return
 		}
-		d.setSingle("rev", itemKey("rev", formatRev(t)), e, func() { h.UpdatedAt = t })
+		d.setSingle("rev", d.kb.key("rev", formatRev(t)), e, func() { h.UpdatedAt = t })
 	case vcard.FieldCategories:
 		d.cats = append(d.cats, e)
 		for _, c := range strings.Split(unescSemi(f.Value), ",") {
@@ -288,14 +353,14 @@ func (d *decoder) add(name string, f *vcard.Field) {
 		if fav {
 			k = "1"
 		}
-		d.setSingle("fav", itemKey("fav", k), e, func() { h.IsFavorite = fav })
+		d.setSingle("fav", d.kb.key("fav", k), e, func() { h.IsFavorite = fav })
 	case propSource:
 		s := store.Source(strings.ToLower(textValue(f)))
 		if !s.Valid() {
 			d.extra(e)
 			return
 		}
-		d.setSingle("src", itemKey("src", string(s)), e, func() { h.Source = s })
+		d.setSingle("src", d.kb.key("src", string(s)), e, func() { h.Source = s })
 	case propField:
 		c := splitStructured(f.Value)
 		k, v := comp(c, 0), strings.Join(c[min(1, len(c)):], ";")
@@ -303,7 +368,7 @@ func (d *decoder) add(name string, f *vcard.Field) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("field:"+k, itemKey("field", k+"\x00"+v), e, func() {
+		d.setSingle("field:"+k, d.kb.key("field", k+"\x00"+v), e, func() {
 			if h.CustomFields == nil {
 				h.CustomFields = map[string]string{}
 			}
@@ -322,7 +387,7 @@ func (d *decoder) text(e entry, kind string, dst *string, limit int) {
 		d.extra(e)
 		return
 	}
-	d.setSingle(kind, itemKey(kind, v), e, func() { *dst = v })
+	d.setSingle(kind, d.kb.key(kind, v), e, func() { *dst = v })
 }
 
 func (d *decoder) photo(e entry) {
@@ -333,7 +398,7 @@ func (d *decoder) photo(e entry) {
 			d.extra(e)
 			return
 		}
-		d.setSingle("photo", itemKey("photo", photoHash(data)), e, func() {
+		d.setSingle("photo", d.kb.key("photo", photoHash(data)), e, func() {
 			d.p.Photo, d.p.PhotoType = data, mt
 			d.h.PhotoHash, d.h.PhotoType = photoHash(data), mt
 		})
@@ -341,7 +406,7 @@ func (d *decoder) photo(e entry) {
 	}
 	v := strings.TrimSpace(f.Value)
 	if isURLValue(f) && okText(v, maxShortText) && v != "" {
-		d.setSingle("photourl", itemKey("photourl", v), e, func() { d.h.PhotoURL = v })
+		d.setSingle("photourl", d.kb.key("photourl", v), e, func() { d.h.PhotoURL = v })
 		return
 	}
 	d.extra(e)
@@ -355,7 +420,7 @@ func (d *decoder) tel(e entry) {
 		d.extra(e)
 		return
 	}
-	key := itemKey("tel", number, ext, typ)
+	key := d.kb.key("tel", number, ext, typ)
 	d.listItem(&d.tels, key, key, e, func() {
 		d.h.Phones = append(d.h.Phones, store.Phone{Number: number, Extension: ext, Type: typ})
 	})
@@ -373,7 +438,7 @@ func (d *decoder) email(e entry) {
 		return
 	}
 	id := strings.ToLower(addr)
-	d.listItem(&d.emails, id, itemKey("email", id, typ), e, func() {
+	d.listItem(&d.emails, id, d.kb.key("email", id, typ), e, func() {
 		d.h.Emails = append(d.h.Emails, store.Email{Address: addr, Type: typ})
 	})
 }
@@ -397,7 +462,7 @@ func (d *decoder) adr(e entry) {
 			return
 		}
 	}
-	key := itemKey("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country)
+	key := d.kb.key("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country)
 	d.listItem(&d.adrs, key, key, e, func() { d.h.Addresses = append(d.h.Addresses, a) })
 }
 
@@ -418,7 +483,7 @@ func (d *decoder) url(e entry) {
 		d.extra(e)
 		return
 	}
-	key := itemKey("url", u, typ)
+	key := d.kb.key("url", u, typ)
 	d.listItem(&d.urls, key, key, e, func() { d.h.URLs = append(d.h.URLs, store.URL{URL: u, Type: typ}) })
 }
 
@@ -437,7 +502,7 @@ func (d *decoder) im(e entry) {
 		d.extra(e)
 		return
 	}
-	key := itemKey("im", service, handle)
+	key := d.kb.key("im", service, handle)
 	d.listItem(&d.ims, key, key, e, func() { d.h.IMs = append(d.h.IMs, store.IM{Handle: handle, Service: service}) })
 }
 
@@ -450,7 +515,7 @@ func (d *decoder) consent(e entry) {
 		return
 	}
 	t = t.UTC()
-	key := itemKey("consent", ch, t.Format(time.RFC3339Nano), src)
+	key := d.kb.key("consent", ch, t.Format(time.RFC3339Nano), src)
 	if _, dup := d.consents.find(key); dup {
 		d.file(key, e)
 		return
@@ -488,7 +553,7 @@ func (d *decoder) finish() {
 			h.DisplayName = d.fnValue
 		}
 		explicit := h.DisplayName != "" && h.DisplayName == derived
-		key := itemKey("fn", h.Name(), boolString(explicit))
+		key := d.kb.key("fn", h.Name(), boolString(explicit))
 		for _, e := range d.fn {
 			d.file(key, e)
 		}
@@ -496,7 +561,7 @@ func (d *decoder) finish() {
 	if len(d.cats) > 0 {
 		sorted := slices.Clone(p.Categories)
 		slices.Sort(sorted)
-		key := itemKey("cat", strings.Join(sorted, "\x00"))
+		key := d.kb.key("cat", strings.Join(sorted, "\x00"))
 		for _, e := range d.cats {
 			d.file(key, e)
 		}

@@ -192,37 +192,38 @@ func NormalizedLines(card vcard.Card) []string {
 	return out
 }
 
-// sameLines reports whether two lists of lines are equal as multisets of
-// normalized lines.
-func sameLines(a, b []entry) bool {
+// sameLines reports whether the lines read (a) and the canonical lines
+// (b) are equal as multisets of normalized lines.
+func sameLines(a []entry, b []canonLine) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	if len(a) == 1 {
-		if identical(a[0], b[0]) {
+		if identicalLine(a[0], b[0]) {
 			return true
 		}
-		return normLine(a[0].name, a[0].f) == normLine(b[0].name, b[0].f)
+		return normLine(a[0].name, a[0].f) == normLine(b[0].name, b[0].field())
 	}
 	na := make([]string, len(a))
 	nb := make([]string, len(b))
 	for i := range a {
 		na[i] = normLine(a[i].name, a[i].f)
-		nb[i] = normLine(b[i].name, b[i].f)
+		nb[i] = normLine(b[i].name, b[i].field())
 	}
 	slices.Sort(na)
 	slices.Sort(nb)
 	return slices.Equal(na, nb)
 }
 
-// identical reports whether two lines are the same to the byte: the fast
-// path of sameLines.
-func identical(a, b entry) bool {
-	if a.name != b.name || a.f.Value != b.f.Value || a.f.Group != b.f.Group || len(a.f.Params) != len(b.f.Params) {
+// identicalLine reports whether a line read is the same to the byte as a
+// canonical line (which has no group): the fast path of sameLines, which
+// builds no map.
+func identicalLine(a entry, b canonLine) bool {
+	if a.name != b.name || a.f.Value != b.value || a.f.Group != "" || len(a.f.Params) != len(b.params) {
 		return false
 	}
 	for k, va := range a.f.Params {
-		if !slices.Equal(va, b.f.Params[k]) {
+		if !slices.Equal(va, b.param(k)) {
 			return false
 		}
 	}

@@ -36,7 +36,11 @@ func isNameChar(c byte) bool {
 // exports write: lower-case names, 2.1 bare parameters (TEL;CELL:, which
 // become TYPE=CELL), quoted parameter values with RFC 6868 escapes, and
 // empty values.
-func parseLine(l string) (rawLine, error) {
+func parseLine(l string) (rawLine, error) { return parseLineIn(l, nil) }
+
+// parseLineIn is parseLine taking the parameter values' slices from sl
+// (when not nil).
+func parseLineIn(l string, sl *cardSlab) (rawLine, error) {
 	var rl rawLine
 	i := 0
 	for i < len(l) && isNameChar(l[i]) {
@@ -64,7 +68,7 @@ func parseLine(l string) (rawLine, error) {
 	for len(l) > 0 && l[0] == ';' {
 		l = l[1:]
 		var err error
-		l, err = parseParam(&rl, l)
+		l, err = parseParam(&rl, l, sl)
 		if err != nil {
 			return rl, err
 		}
@@ -81,7 +85,7 @@ func parseLine(l string) (rawLine, error) {
 
 // parseParam reads one parameter at the start of l (after its ';') and
 // returns the rest, which starts at ';' or ':'.
-func parseParam(rl *rawLine, l string) (string, error) {
+func parseParam(rl *rawLine, l string, sl *cardSlab) (string, error) {
 	i := 0
 	for i < len(l) && l[i] != '=' && l[i] != ';' && l[i] != ':' {
 		i++
@@ -125,7 +129,11 @@ func parseParam(rl *rawLine, l string) (string, error) {
 			v = caretDecode(unescapeValue(l[:j]))
 			l = l[j:]
 		}
-		rl.params[key] = append(rl.params[key], v)
+		vals, ok := rl.params[key]
+		if !ok && sl != nil {
+			vals = sl.strings()
+		}
+		rl.params[key] = append(vals, v)
 		if len(l) == 0 {
 			return l, errBadParam
 		}

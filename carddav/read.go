@@ -93,8 +93,10 @@ type cardReader struct {
 
 	lineNo int // physical line number of the last line read
 
-	// The logical line being assembled.
+	// The logical line being assembled (when hasCur); its buffer is
+	// reused from line to line.
 	cur     []byte
+	hasCur  bool
 	curLine int
 	curQP   bool
 	curB64  bool
@@ -103,6 +105,7 @@ type cardReader struct {
 	// The card being read.
 	inCard    bool
 	card      vcard.Card
+	slab      cardSlab
 	cardErr   *CardError
 	cardBytes int
 	index     int // index of the next card
@@ -177,7 +180,7 @@ func readPhysical(br *bufio.Reader, buf *[]byte) (line []byte, over bool, err er
 
 // physical handles one physical line.
 func (rd *cardReader) physical(p []byte, over bool) error {
-	if len(p) > 0 && (p[0] == ' ' || p[0] == '\t') && rd.cur != nil {
+	if len(p) > 0 && (p[0] == ' ' || p[0] == '\t') && rd.hasCur {
 		if bytes.TrimSpace(p) == nil && rd.curB64 {
 			return nil
 		}
@@ -192,7 +195,7 @@ func (rd *cardReader) physical(p []byte, over bool) error {
 	if len(bytes.TrimSpace(p)) == 0 {
 		return rd.flush()
 	}
-	if rd.cur != nil && rd.inCard && !startsProperty(p) {
+	if rd.hasCur && rd.inCard && !startsProperty(p) {
 		// Not a property: a value written with a raw line break (or the
 		// base64 lines of a 2.1 photo).
 		if rd.curB64 {
@@ -207,16 +210,55 @@ func (rd *cardReader) physical(p []byte, over bool) error {
 		return err
 	}
 	rd.cur = append(rd.cur[:0], p...)
+	rd.hasCur = true
 	rd.curLine = rd.lineNo
 	rd.curOver = over
 	head := rd.cur
 	if i := bytes.IndexByte(head, ':'); i >= 0 {
 		head = head[:i]
 	}
-	rd.curQP = bytes.Contains(bytes.ToUpper(head), []byte("QUOTED-PRINTABLE"))
-	up := bytes.ToUpper(head)
-	rd.curB64 = bytes.Contains(up, []byte("ENCODING=B")) || bytes.Contains(up, []byte(";BASE64"))
+	if up := upperHead(head); up != nil {
+		rd.curQP = bytes.Contains(up, []byte("QUOTED-PRINTABLE"))
+		rd.curB64 = bytes.Contains(up, []byte("ENCODING=B")) || bytes.Contains(up, []byte(";BASE64"))
+	} else {
+		rd.curQP = containsUpperASCII(head, "QUOTED-PRINTABLE")
+		rd.curB64 = containsUpperASCII(head, "ENCODING=B") || containsUpperASCII(head, ";BASE64")
+	}
 	return nil
+}
+
+// upperHead returns bytes.ToUpper(head) when head has non-ASCII bytes
+// (whose upper case can be ASCII: "ſ" is "S"), nil when it is ASCII and
+// can be searched without a copy (containsUpperASCII).
+func upperHead(head []byte) []byte {
+	for _, c := range head {
+		if c >= utf8.RuneSelf {
+			return bytes.ToUpper(head)
+		}
+	}
+	return nil
+}
+
+// containsUpperASCII reports whether the upper case of the ASCII text b
+// contains sub (upper case ASCII).
+func containsUpperASCII(b []byte, sub string) bool {
+	for i := 0; i+len(sub) <= len(b); i++ {
+		j := 0
+		for j < len(sub) {
+			c := b[i+j]
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func (rd *cardReader) appendCur(p []byte, over bool) {
@@ -252,16 +294,19 @@ func startsProperty(p []byte) bool {
 
 // flush processes the logical line assembled so far.
 func (rd *cardReader) flush() error {
-	if rd.cur == nil {
+	if !rd.hasCur {
 		return nil
 	}
 	l, lineNo, over := string(rd.cur), rd.curLine, rd.curOver
-	rd.cur, rd.curQP, rd.curB64, rd.curOver = nil, false, false, false
+	rd.cur, rd.hasCur, rd.curQP, rd.curB64, rd.curOver = rd.cur[:0], false, false, false, false
+	if cap(rd.cur) > 64<<10 {
+		rd.cur = nil // a photo's line: not kept for the next ones
+	}
 	return rd.logical(l, lineNo, over)
 }
 
 func (rd *cardReader) logical(l string, lineNo int, over bool) error {
-	rl, perr := parseLine(l)
+	rl, perr := parseLineIn(l, &rd.slab)
 	if perr == nil && (rl.name == "BEGIN" || rl.name == "END") && rl.group == "" {
 		isCard := strings.EqualFold(strings.TrimSpace(rl.value), "VCARD")
 		switch {
@@ -275,6 +320,7 @@ func (rd *cardReader) logical(l string, lineNo int, over bool) error {
 			rd.orphanLine = 0
 			rd.inCard, rd.sawCard = true, true
 			rd.card = make(vcard.Card, 16)
+			rd.slab = cardSlab{} // the last card keeps its own
 			rd.cardErr, rd.cardBytes = nil, 0
 			return nil
 		case rl.name == "END" && isCard:
@@ -305,13 +351,64 @@ func (rd *cardReader) logical(l string, lineNo int, over bool) error {
 		return nil
 	}
 	name, f := decodeRaw(rl)
-	rd.card[name] = append(rd.card[name], f)
+	p := rd.slab.field()
+	*p = f
+	fs, ok := rd.card[name]
+	if !ok {
+		fs = rd.slab.fields1()
+	}
+	rd.card[name] = append(fs, p)
 	return nil
+}
+
+// cardSlab hands out the fields of one card, the slices of its map and
+// of its parameters' values from a few larger allocations instead of one
+// each. Each card has its own: a card given to the caller keeps its
+// slab, which the next card never touches. A slice it hands out has room
+// for one element; appending a second moves it out of the slab.
+type cardSlab struct {
+	fields []vcard.Field
+	ptrs   []*vcard.Field
+	strs   []string
+}
+
+// The slabs' sizes: a card exported by a phone or by this app has about
+// 15 lines, a few of them with parameters.
+const (
+	slabFields  = 16
+	slabStrings = 8
+)
+
+// field returns the next field of the slab.
+func (s *cardSlab) field() *vcard.Field {
+	if len(s.fields) == cap(s.fields) {
+		s.fields = make([]vcard.Field, 0, slabFields)
+	}
+	s.fields = s.fields[:len(s.fields)+1]
+	return &s.fields[len(s.fields)-1]
+}
+
+// fields1 returns an empty slice of fields with room for one.
+func (s *cardSlab) fields1() []*vcard.Field {
+	if len(s.ptrs) == cap(s.ptrs) {
+		s.ptrs = make([]*vcard.Field, 0, slabFields)
+	}
+	s.ptrs = s.ptrs[:len(s.ptrs)+1]
+	return s.ptrs[len(s.ptrs)-1 : len(s.ptrs)-1 : len(s.ptrs)]
+}
+
+// strings returns an empty slice of strings with room for one.
+func (s *cardSlab) strings() []string {
+	if len(s.strs) == cap(s.strs) {
+		s.strs = make([]string, 0, slabStrings)
+	}
+	s.strs = s.strs[:len(s.strs)+1]
+	return s.strs[len(s.strs)-1 : len(s.strs)-1 : len(s.strs)]
 }
 
 // decodeRaw turns a parsed line into a go-vcard field: quoted-printable
 // and charsets decoded (their parameters dropped), the value unescaped.
-func decodeRaw(rl rawLine) (string, *vcard.Field) {
+func decodeRaw(rl rawLine) (string, vcard.Field) {
 	value := rl.value
 	params := rl.params
 	qp := false
@@ -342,18 +439,17 @@ func decodeRaw(rl rawLine) (string, *vcard.Field) {
 		// =0D=0A is a line break: the model's line breaks are \n.
 		value = strings.ReplaceAll(strings.ReplaceAll(value, "\r\n", "\n"), "\r", "\n")
 	}
-	for k, vs := range params {
+	for _, vs := range params {
 		for i, v := range vs {
 			if !utf8.ValidString(v) {
 				vs[i] = toUTF8(v, "")
 			}
 		}
-		params[k] = vs
 	}
 	if len(params) == 0 {
 		params = nil
 	}
-	return rl.name, &vcard.Field{Value: unescapeValue(value), Params: params, Group: rl.group}
+	return rl.name, vcard.Field{Value: unescapeValue(value), Params: params, Group: rl.group}
 }
 
 const paramEncoding = "ENCODING"

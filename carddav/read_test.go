@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -287,3 +288,75 @@ func TestConvertTo(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// TestEncodingMarks checks the search of the QUOTED-PRINTABLE and base64
+// marks against the upper-casing search it replaces, on ASCII heads and
+// on heads whose non-ASCII letters upper-case to ASCII ("ſ" is "S").
+func TestEncodingMarks(t *testing.T) {
+	heads := []string{
+		"NOTE;ENCODING=QUOTED-PRINTABLE", "note;encoding=quoted-printable;charset=utf-8", "NOTE;Quoted-Printable",
+		"PHOTO;ENCODING=b;TYPE=JPEG", "photo;encoding=B", "PHOTO;BASE64", "photo;base64", "PHOTO;ENCODING=BASE64",
+		"TEL;TYPE=CELL", "", "X", "QUOTED-PRINTABL", "item1.X-ABLABEL;ENCODING=BX",
+		"NOTE;QUOTED-PRINTABLE-ſ", "NOTE;QUOTED-PRINTABLE-é", "NOTE;QUOTED-PRıNTABLE", "PHOTO;ENCODING=B-é", "PHOTO;BAſE64",
+	}
+	marks := []string{"QUOTED-PRINTABLE", "ENCODING=B", ";BASE64"}
+	for _, h := range heads {
+		for _, m := range marks {
+			want := bytes.Contains(bytes.ToUpper([]byte(h)), []byte(m))
+			var got bool
+			if up := upperHead([]byte(h)); up != nil {
+				got = bytes.Contains(up, []byte(m))
+			} else {
+				got = containsUpperASCII([]byte(h), m)
+			}
+			if got != want {
+				t.Errorf("%q contains %q: %v, want %v", h, m, got, want)
+			}
+		}
+	}
+	card, err := ParseCard([]byte("BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE;QUOTED-PRıNTABLE:a=\r\nb=C3=A9\r\nFN:X\r\nEND:VCARD\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := card.Value("NOTE"); got != "abé" {
+		t.Fatalf("NOTE %q", got)
+	}
+}
+
+// TestCardsShareNothing checks that the fields, lists and parameter
+// values ReadCards hands out (from a slab per card) are the caller's:
+// changing or growing those of one card or one line changes no other.
+func TestCardsShareNothing(t *testing.T) {
+	text := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:One\r\nTEL;TYPE=CELL:1\r\nEMAIL;TYPE=HOME:a@x.org\r\nEND:VCARD\r\n" +
+		"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Two\r\nTEL;TYPE=WORK:2\r\nEMAIL;TYPE=WORK:b@x.org\r\nEND:VCARD\r\n"
+	var cards []vcard.Card
+	err := ReadCards(strings.NewReader(text), func(_ int, c vcard.Card, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		cards = append(cards, c)
+		return nil
+	})
+	if err != nil || len(cards) != 2 {
+		t.Fatalf("%d cards, %v", len(cards), err)
+	}
+	one, two := cards[0], cards[1]
+	one[vcard.FieldTelephone] = append(one[vcard.FieldTelephone], &vcard.Field{Value: "3"})
+	one[vcard.FieldTelephone][0].Params.Add(vcard.ParamType, "VOICE")
+	one[vcard.FieldTelephone][0].Value = "changed"
+	one[vcard.FieldEmail][0].Params[vcard.ParamType][0] = "OTHER"
+	one[vcard.FieldFormattedName] = append(one[vcard.FieldFormattedName], &vcard.Field{Value: "Extra"})
+	for _, c := range []struct{ got, want string }{
+		{two.Value(vcard.FieldFormattedName), "Two"},
+		{two.Value(vcard.FieldTelephone), "2"},
+		{strings.Join(two[vcard.FieldTelephone][0].Params[vcard.ParamType], ","), "WORK"},
+		{strings.Join(two[vcard.FieldEmail][0].Params[vcard.ParamType], ","), "WORK"},
+		{strings.Join(one[vcard.FieldTelephone][0].Params[vcard.ParamType], ","), "CELL,VOICE"},
+		{one[vcard.FieldEmail][0].Value, "a@x.org"},
+		{fmt.Sprint(len(two[vcard.FieldTelephone]), len(two[vcard.FieldFormattedName]), len(one[vcard.FieldEmail])), "1 1 1"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-vcard"
 	"golang.org/x/text/language"
@@ -78,19 +79,75 @@ func textValue(f *vcard.Field) string { return strings.TrimSpace(unescSemi(f.Val
 // types returns the lower-case TYPE values of f, split on commas, without
 // "pref"; pref reports whether "pref" was among them.
 func types(f *vcard.Field) (out []string, pref bool) {
-	for _, t := range f.Params[vcard.ParamType] {
-		for _, t := range strings.Split(t, ",") {
-			t = strings.ToLower(strings.TrimSpace(t))
-			switch t {
+	for _, v := range f.Params[vcard.ParamType] {
+		for {
+			part, rest, more := strings.Cut(v, ",")
+			switch t := lowerType(strings.TrimSpace(part)); t {
 			case "":
 			case "pref":
 				pref = true
 			default:
 				out = append(out, t)
 			}
+			if !more {
+				break
+			}
+			v = rest
 		}
 	}
 	return out, pref
+}
+
+// hasPrefType reports whether f has TYPE=pref: types' pref, without
+// collecting the other types.
+func hasPrefType(f *vcard.Field) bool {
+	for _, v := range f.Params[vcard.ParamType] {
+		for {
+			part, rest, more := strings.Cut(v, ",")
+			if lowerType(strings.TrimSpace(part)) == "pref" {
+				return true
+			}
+			if !more {
+				break
+			}
+			v = rest
+		}
+	}
+	return false
+}
+
+// knownTypes are the TYPE values cards usually carry, in lower case.
+var knownTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range []string{"pref", "home", "work", "cell", "mobile", "iphone", "voice", "fax", "pager", "other",
+		"internet", "x400", "main", "text", "video", "textphone", "msg", "car", "isdn", "bbs", "modem", "pcs",
+		"dom", "intl", "postal", "parcel", "x-other", "x-mobile", "x-work", "x-home", "jpeg", "png", "gif"} {
+		m[t] = t
+	}
+	return m
+}()
+
+// lowerType is strings.ToLower(t), without an allocation for the usual
+// TYPE values written in upper case (as 3.0 cards write them).
+func lowerType(t string) string {
+	var buf [16]byte
+	if len(t) > len(buf) {
+		return strings.ToLower(t)
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(t) // non-ASCII letters can lower-case to ASCII
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	if k, ok := knownTypes[string(buf[:len(t)])]; ok {
+		return k
+	}
+	return strings.ToLower(t)
 }
 
 // prefRank is how preferred f is: 1 for TYPE=pref, its PREF value (1 to
@@ -102,7 +159,7 @@ func prefRank(f *vcard.Field) int {
 			rank = n
 		}
 	}
-	if _, pref := types(f); pref && (rank == 0 || rank > 1) {
+	if hasPrefType(f) && (rank == 0 || rank > 1) {
 		rank = 1
 	}
 	return rank

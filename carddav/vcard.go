@@ -78,10 +78,75 @@ type item struct {
 	key     string
 	list    bool // a list item, with a primary flag
 	primary bool
-	lines   []entry
+	lines   []canonLine
 }
 
-func itemKey(kind string, parts ...string) string {
+// canonLine is a line Encode writes for a model value. Its parameters are
+// a short list, not a vcard.Params map: Decode builds these lines for
+// every card it reads only to compare them with the lines it read, which
+// are most often the same to the byte (identicalLine), so the map is made
+// only where a field is needed (field).
+type canonLine struct {
+	name   string
+	value  string
+	params []canonParam // distinct keys, each with one value or more
+}
+
+type canonParam struct {
+	key  string
+	vals []string
+}
+
+func line(name, value string) canonLine { return canonLine{name: name, value: value} }
+
+// field returns the line as a go-vcard field (sharing the parameter
+// values).
+func (l canonLine) field() *vcard.Field {
+	f := field(l.value)
+	if len(l.params) > 0 {
+		f.Params = make(vcard.Params, len(l.params))
+		for _, p := range l.params {
+			f.Params[p.key] = p.vals
+		}
+	}
+	return f
+}
+
+// param returns the values of parameter key, nil if the line has none.
+func (l canonLine) param(key string) []string {
+	for _, p := range l.params {
+		if p.key == key {
+			return p.vals
+		}
+	}
+	return nil
+}
+
+// set gives parameter key the single value v (vcard.Params.Set).
+func (l *canonLine) set(key, v string) {
+	for i := range l.params {
+		if l.params[i].key == key {
+			l.params[i].vals = []string{v}
+			return
+		}
+	}
+	l.params = append(l.params, canonParam{key, []string{v}})
+}
+
+// add appends v to the values of parameter key (vcard.Params.Add).
+func (l *canonLine) add(key, v string) {
+	for i := range l.params {
+		if l.params[i].key == key {
+			l.params[i].vals = append(l.params[i].vals, v)
+			return
+		}
+	}
+	l.params = append(l.params, canonParam{key, []string{v}})
+}
+
+// appendItemKey appends the key of an item: its kind and a hash of the
+// parts that identify its value ("tel-3k2j9x0a1b").
+func appendItemKey(dst []byte, kind string, parts ...string) []byte {
 	// FNV-1a, 64 bits, inline to spare the allocation of hash/fnv.
 	const offset, prime = 14695981039346656037, 1099511628211
 	h := uint64(offset)
@@ -92,31 +157,90 @@ func itemKey(kind string, parts ...string) string {
 		}
 		h *= prime // a 0 byte between parts
 	}
-	var buf [32]byte
-	b := append(buf[:0], kind...)
-	b = append(b, '-')
-	b = strconv.AppendUint(b, h, 36)
-	return string(b)
+	dst = append(dst, kind...)
+	dst = append(dst, '-')
+	return strconv.AppendUint(dst, h, 36)
+}
+
+// keyBuilder makes the item keys of one card (appendItemKey) in one buffer,
+// in a few allocations rather than one each: a strings.Builder never
+// changes what it wrote, so each key stays valid as the buffer grows.
+type keyBuilder struct{ sb strings.Builder }
+
+func (k *keyBuilder) key(kind string, parts ...string) string {
+	var buf [40]byte
+	b := appendItemKey(buf[:0], kind, parts...)
+	start := k.sb.Len()
+	k.sb.Write(b)
+	return k.sb.String()[start:]
 }
 
 func field(v string) *vcard.Field { return &vcard.Field{Value: v} }
 
-func typed(v string, version string, ts ...string) *vcard.Field {
-	f := field(v)
+// canonArena holds the lines of one canonical call and the parameters of
+// its typed lines, so that a card's lines take three allocations rather
+// than one to three each. Each line gets a region of its own, with room
+// for what linePref and set add, so that appending to one never writes
+// into another's.
+type canonArena struct {
+	keys   keyBuilder
+	all    []canonLine
+	params []canonParam
+	strs   []string
+}
+
+func newCanonArena(lines, typed int) *canonArena {
+	a := &canonArena{all: make([]canonLine, 0, lines),
+		params: make([]canonParam, 0, 2*typed), strs: make([]string, 0, 3*typed)}
+	a.keys.sb.Grow(20 * (lines + 8))
+	return a
+}
+
+// one returns the lines of an item of one line.
+func (a *canonArena) one(l canonLine) []canonLine {
+	s := carve(&a.all, 1)
+	return append(s, l)
+}
+
+// lines returns a copy of the lines of an item in the arena (nil for
+// none).
+func (a *canonArena) lines(ls []canonLine) []canonLine {
+	if len(ls) == 0 {
+		return nil
+	}
+	return append(carve(&a.all, len(ls)), ls...)
+}
+
+func carve[T any](buf *[]T, n int) []T {
+	b := *buf
+	if cap(b)-len(b) < n {
+		return make([]T, 0, n)
+	}
+	*buf = b[:len(b)+n]
+	return b[len(b) : len(b) : len(b)+n]
+}
+
+// typed is a line with the TYPE values ts (the empty ones left out), in
+// the case of version.
+func (a *canonArena) typed(name, v, version string, ts ...string) canonLine {
+	l := line(name, v)
 	var types []string
 	for _, t := range ts {
 		if t != "" {
 			if types == nil {
-				// Room for a "pref" setPref may add.
-				types = make([]string, 0, len(ts)+1)
+				// Room for a "pref" linePref may add, and in the
+				// parameter list for a PREF or X-HUMANS-NUMBER (a
+				// third parameter makes an allocation of its own).
+				types = carve(&a.strs, len(ts)+1)
+				l.params = carve(&a.params, 2)
 			}
 			types = append(types, typeCase(t, version))
 		}
 	}
 	if types != nil {
-		f.Params = vcard.Params{vcard.ParamType: types}
+		l.params = append(l.params, canonParam{vcard.ParamType, types})
 	}
-	return f
+	return l
 }
 
 // setPref marks f as preferred in the form of version.
@@ -128,6 +252,16 @@ func setPref(f *vcard.Field, version string) {
 		f.Params.Add(vcard.ParamType, "pref")
 	} else {
 		f.Params.Set(vcard.ParamPreferred, "1")
+	}
+}
+
+// linePref marks l as preferred in the form of version, as setPref does
+// a field.
+func linePref(l *canonLine, version string) {
+	if version == v3 {
+		l.add(vcard.ParamType, "pref")
+	} else {
+		l.set(vcard.ParamPreferred, "1")
 	}
 }
 
@@ -146,26 +280,42 @@ func derivedName(h *store.Human) string {
 	return c.Name()
 }
 
+// canonLineCount is at least the number of lines of the singletons
+// canonical lists for h (not counting the lists).
+func canonLineCount(h *store.Human, company string, categories []string, photo []byte) int {
+	n := 2 + len(h.CustomFields) + len(h.Consents) // FN, N
+	for _, v := range []bool{h.Nickname != "", company != "" || h.Department != "", h.JobTitle != "",
+		h.Birthday != nil, h.Notes != "", len(photo) > 0, h.PhotoURL != "", h.Gender != "", h.Language != "",
+		h.UID != "", !h.UpdatedAt.IsZero(), len(categories) > 0, h.IsFavorite, h.Source != ""} {
+		if v {
+			n++
+		}
+	}
+	return n
+}
+
 // canonical lists what Encode writes for h, item by item, in the order of
 // the card. Singletons are listed even when empty (with no lines), so
 // that every value Decode reads has a key here.
 func canonical(h *store.Human, company string, categories []string, photo []byte, version string) []item {
-	items := make([]item, 0, 24+len(h.Phones)+len(h.Emails)+len(h.Addresses)+len(h.URLs)+len(h.IMs))
-	single := func(kind, val string, lines ...entry) {
-		items = append(items, item{key: itemKey(kind, val), lines: lines})
+	lists := len(h.Phones) + len(h.Emails) + len(h.Addresses) + len(h.URLs) + len(h.IMs)
+	items := make([]item, 0, 24+lists)
+	arena := newCanonArena(canonLineCount(h, company, categories, photo)+lists, len(h.Phones)+len(h.Emails)+len(h.Addresses)+len(h.URLs))
+	single := func(kind, val string, lines ...canonLine) {
+		items = append(items, item{key: arena.keys.key(kind, val), lines: arena.lines(lines)})
 	}
 
 	// FN and N.
 	name := h.Name()
 	explicit := h.DisplayName != "" && h.DisplayName == derivedName(h)
-	fn := field(name)
+	fn := line(vcard.FieldFormattedName, name)
 	if explicit {
-		fn.Params = vcard.Params{paramExplicit: {"1"}}
+		fn.set(paramExplicit, "1")
 	}
-	items = append(items, item{key: itemKey("fn", name, strconv.FormatBool(explicit)), lines: []entry{{vcard.FieldFormattedName, fn}}})
-	nKey := itemKey("n", h.LastName, h.FirstName, h.Prefix, h.Suffix)
+	items = append(items, item{key: arena.keys.key("fn", name, strconv.FormatBool(explicit)), lines: arena.one(fn)})
+	nKey := arena.keys.key("n", h.LastName, h.FirstName, h.Prefix, h.Suffix)
 	if h.LastName != "" || h.FirstName != "" || h.Prefix != "" || h.Suffix != "" || version == v3 {
-		items = append(items, item{key: nKey, lines: []entry{{vcard.FieldName, field(joinStructured(5, h.LastName, h.FirstName, "", h.Prefix, h.Suffix))}}})
+		items = append(items, item{key: nKey, lines: arena.one(line(vcard.FieldName, joinStructured(5, h.LastName, h.FirstName, "", h.Prefix, h.Suffix)))})
 	} else {
 		items = append(items, item{key: nKey})
 	}
@@ -175,28 +325,28 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 			single(kind, v)
 			return
 		}
-		single(kind, v, entry{prop, field(v)})
+		single(kind, v, line(prop, v))
 	}
 	text("nick", vcard.FieldNickname, h.Nickname)
 
-	orgKey := itemKey("org", company, h.Department)
+	orgKey := arena.keys.key("org", company, h.Department)
 	switch {
 	case company == "" && h.Department == "":
 		items = append(items, item{key: orgKey})
 	case h.Department == "":
-		items = append(items, item{key: orgKey, lines: []entry{{vcard.FieldOrganization, field(escSemi(company))}}})
+		items = append(items, item{key: orgKey, lines: arena.one(line(vcard.FieldOrganization, escSemi(company)))})
 	default:
-		items = append(items, item{key: orgKey, lines: []entry{{vcard.FieldOrganization, field(joinStructured(2, company, h.Department))}}})
+		items = append(items, item{key: orgKey, lines: arena.one(line(vcard.FieldOrganization, joinStructured(2, company, h.Department)))})
 	}
 	text("title", vcard.FieldTitle, h.JobTitle)
 
 	if b := h.Birthday; b != nil {
 		v, omit := formatBirthday(*b, version)
-		f := field(v)
+		l := line(vcard.FieldBirthday, v)
 		if omit != "" {
-			f.Params = vcard.Params{paramOmitYear: {omit}}
+			l.set(paramOmitYear, omit)
 		}
-		single("bday", b.String(), entry{vcard.FieldBirthday, f})
+		single("bday", b.String(), l)
 	} else {
 		single("bday", "")
 	}
@@ -209,24 +359,25 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 			mt = sniffed
 		}
 		b64 := base64.StdEncoding.EncodeToString(photo)
-		var f *vcard.Field
+		var l canonLine
 		if version == v3 {
-			f = &vcard.Field{Value: b64, Params: vcard.Params{paramEncoding: {"b"}, vcard.ParamType: {photoTypeParam(mt)}}}
+			l = canonLine{name: vcard.FieldPhoto, value: b64,
+				params: []canonParam{{paramEncoding, []string{"b"}}, {vcard.ParamType, []string{photoTypeParam(mt)}}}}
 		} else {
-			f = field("data:" + mt + ";base64," + b64)
+			l = line(vcard.FieldPhoto, "data:"+mt+";base64,"+b64)
 		}
-		items = append(items, item{key: itemKey("photo", photoHash(photo)), lines: []entry{{vcard.FieldPhoto, f}}})
+		items = append(items, item{key: arena.keys.key("photo", photoHash(photo)), lines: arena.one(l)})
 	}
 	if h.PhotoURL != "" {
-		f := field(h.PhotoURL)
+		l := line(vcard.FieldPhoto, h.PhotoURL)
 		if version == v3 {
-			f.Params = vcard.Params{vcard.ParamValue: {"uri"}}
+			l.set(vcard.ParamValue, "uri")
 		}
-		single("photourl", h.PhotoURL, entry{vcard.FieldPhoto, f})
+		single("photourl", h.PhotoURL, l)
 	}
 
 	if g := genderLetters[h.Gender]; g != "" {
-		single("gender", h.Gender, entry{vcard.FieldGender, field(g)})
+		single("gender", h.Gender, line(vcard.FieldGender, g))
 	} else {
 		single("gender", h.Gender)
 	}
@@ -239,13 +390,13 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 				v = "urn:uuid:" + v
 			}
 		}
-		single("uid", h.UID, entry{vcard.FieldUID, field(v)})
+		single("uid", h.UID, line(vcard.FieldUID, v))
 	} else {
 		single("uid", "")
 	}
 	if !h.UpdatedAt.IsZero() {
 		r := formatRev(h.UpdatedAt)
-		single("rev", r, entry{vcard.FieldRevision, field(r)})
+		single("rev", r, line(vcard.FieldRevision, r))
 	} else {
 		single("rev", "")
 	}
@@ -261,77 +412,74 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 	sorted := slices.Clone(cats)
 	slices.Sort(sorted)
 	if len(cats) > 0 {
-		single("cat", strings.Join(sorted, "\x00"), entry{vcard.FieldCategories, field(strings.Join(cats, ","))})
+		single("cat", strings.Join(sorted, "\x00"), line(vcard.FieldCategories, strings.Join(cats, ",")))
 	} else {
 		single("cat", "")
 	}
 
 	// Lists.
 	for _, p := range h.Phones {
-		f := typed(formatTel(p.Number, p.Extension), version, telTypeParam(p.Type))
+		l := arena.typed(vcard.FieldTelephone, formatTel(p.Number, p.Extension), version, telTypeParam(p.Type))
 		if p.IsPrimary {
-			setPref(f, version)
+			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("tel", p.Number, p.Extension, p.Type), list: true, primary: p.IsPrimary,
-			lines: []entry{{vcard.FieldTelephone, f}}})
+		items = append(items, item{key: arena.keys.key("tel", p.Number, p.Extension, p.Type), list: true, primary: p.IsPrimary,
+			lines: arena.one(l)})
 	}
 	for _, e := range h.Emails {
-		var f *vcard.Field
+		var l canonLine
 		if version == v3 {
-			f = typed(e.Address, version, "internet", e.Type)
+			l = arena.typed(vcard.FieldEmail, e.Address, version, "internet", e.Type)
 		} else {
-			f = typed(e.Address, version, e.Type)
+			l = arena.typed(vcard.FieldEmail, e.Address, version, e.Type)
 		}
 		if e.IsPrimary {
-			setPref(f, version)
+			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("email", strings.ToLower(e.Address), e.Type), list: true, primary: e.IsPrimary,
-			lines: []entry{{vcard.FieldEmail, f}}})
+		items = append(items, item{key: arena.keys.key("email", strings.ToLower(e.Address), e.Type), list: true, primary: e.IsPrimary,
+			lines: arena.one(l)})
 	}
 	for _, a := range h.Addresses {
 		street, hint := joinStreet(a.Number, a.Street)
-		f := typed(joinStructured(7, "", a.Complement, street, a.City, a.Region, a.Zip, a.Country), version, a.Type)
+		l := arena.typed(vcard.FieldAddress, joinStructured(7, "", a.Complement, street, a.City, a.Region, a.Zip, a.Country), version, a.Type)
 		if hint {
-			if f.Params == nil {
-				f.Params = vcard.Params{}
-			}
-			f.Params.Set(paramNumber, a.Number)
+			l.set(paramNumber, a.Number)
 		}
 		if a.IsPrimary {
-			setPref(f, version)
+			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country),
-			list: true, primary: a.IsPrimary, lines: []entry{{vcard.FieldAddress, f}}})
+		items = append(items, item{key: arena.keys.key("adr", a.Type, a.Street, a.Number, a.Complement, a.Zip, a.City, a.Region, a.Country),
+			list: true, primary: a.IsPrimary, lines: arena.one(l)})
 	}
 	for _, u := range h.URLs {
-		f := typed(u.URL, version, u.Type)
+		l := arena.typed(vcard.FieldURL, u.URL, version, u.Type)
 		if u.IsPrimary {
-			setPref(f, version)
+			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("url", u.URL, u.Type), list: true, primary: u.IsPrimary,
-			lines: []entry{{vcard.FieldURL, f}}})
+		items = append(items, item{key: arena.keys.key("url", u.URL, u.Type), list: true, primary: u.IsPrimary,
+			lines: arena.one(l)})
 	}
 	for _, im := range h.IMs {
 		v, st := formatIMPP(im.Service, im.Handle)
-		f := field(v)
+		l := line(vcard.FieldIMPP, v)
 		if st != "" {
-			f.Params = vcard.Params{"X-SERVICE-TYPE": {st}}
+			l.set("X-SERVICE-TYPE", st)
 		}
 		if im.IsPrimary {
-			setPref(f, version)
+			linePref(&l, version)
 		}
-		items = append(items, item{key: itemKey("im", im.Service, im.Handle), list: true, primary: im.IsPrimary,
-			lines: []entry{{vcard.FieldIMPP, f}}})
+		items = append(items, item{key: arena.keys.key("im", im.Service, im.Handle), list: true, primary: im.IsPrimary,
+			lines: arena.one(l)})
 	}
 
 	// Humans' own properties.
 	if h.IsFavorite {
-		single("fav", "1", entry{propFavorite, field("1")})
+		single("fav", "1", line(propFavorite, "1"))
 	} else {
 		single("fav", "")
 	}
 	if h.Source != "" {
-		single("src", string(h.Source), entry{propSource, field(string(h.Source))})
+		single("src", string(h.Source), line(propSource, string(h.Source)))
 	} else {
 		single("src", "")
 	}
@@ -342,12 +490,12 @@ func canonical(h *store.Human, company string, categories []string, photo []byte
 	slices.Sort(keys)
 	for _, k := range keys {
 		v := h.CustomFields[k]
-		single("field", k+"\x00"+v, entry{propField, field(escSemi(k) + ";" + escSemi(v))})
+		single("field", k+"\x00"+v, line(propField, escSemi(k)+";"+escSemi(v)))
 	}
 	for _, c := range h.Consents {
 		t := c.GrantedAt.UTC().Format(time.RFC3339Nano)
-		items = append(items, item{key: itemKey("consent", c.Channel, t, c.Source),
-			lines: []entry{{propConsent, field(joinStructured(2, c.Channel, t, c.Source))}}})
+		items = append(items, item{key: arena.keys.key("consent", c.Channel, t, c.Source),
+			lines: arena.one(line(propConsent, joinStructured(2, c.Channel, t, c.Source)))})
 	}
 	return items
 }
@@ -403,7 +551,7 @@ func Encode(h *store.Human, names Names, photo []byte, version string) (vcard.Ca
 		if !ok || used[it.key] {
 			lines := withMiddleName(it.lines, ex)
 			for _, l := range lines {
-				card[l.name] = append(card[l.name], l.f)
+				card[l.name] = append(card[l.name], l.field())
 			}
 			continue
 		}
@@ -459,16 +607,16 @@ func photoValue(f *vcard.Field, photo []byte) string {
 
 // withMiddleName keeps the additional names of the original N after the
 // other parts of the name were edited.
-func withMiddleName(lines []entry, ex *extra) []entry {
+func withMiddleName(lines []canonLine, ex *extra) []canonLine {
 	if ex.middle == "" || len(lines) != 1 || lines[0].name != vcard.FieldName {
 		return lines
 	}
-	c := splitStructured(lines[0].f.Value)
+	c := splitStructured(lines[0].value)
 	for len(c) < 5 {
 		c = append(c, "")
 	}
 	c[2] = ex.middle
-	return []entry{{vcard.FieldName, field(joinStructured(5, c...))}}
+	return []canonLine{line(vcard.FieldName, joinStructured(5, c...))}
 }
 
 func copyField(f *vcard.Field) *vcard.Field {

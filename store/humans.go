@@ -124,17 +124,38 @@ func (w *writer) recordWritten(old, new *indexRecord, id int64) {
 // ahead (bulk imports derive them in parallel); its revision fields are
 // filled in here.
 func (w *writer) putHuman(h *Human, rec *indexRecord) error {
-	old := w.currentRecord(h.ID)
+	if err := w.stampHuman(h); err != nil {
+		return err
+	}
+	data, err := encodeHuman(h)
+	if err != nil {
+		return err
+	}
+	return w.storeHuman(h, data, rec)
+}
+
+// stampHuman gives h its new revision and etag, logging the change.
+func (w *writer) stampHuman(h *Human) error {
 	rev, err := w.logChange(KindHuman, h.ID, h.DeletedAt != nil)
 	if err != nil {
 		return err
 	}
 	h.Revision = rev
 	h.ETag = etagFor(rev)
+	return nil
+}
+
+func encodeHuman(h *Human) ([]byte, error) {
 	data, err := json.Marshal(h)
 	if err != nil {
-		return fmt.Errorf("store: encoding contact %d: %w", h.ID, err)
+		return nil, fmt.Errorf("store: encoding contact %d: %w", h.ID, err)
 	}
+	return data, nil
+}
+
+// storeHuman writes h, stamped and encoded (data), and its index record.
+func (w *writer) storeHuman(h *Human, data []byte, rec *indexRecord) error {
+	old := w.currentRecord(h.ID)
 	if err := w.tx.Bucket(bucketHumans).Put(itob(h.ID), data); err != nil {
 		return fmt.Errorf("store: writing contact %d: %w", h.ID, err)
 	}
@@ -153,6 +174,15 @@ func (w *writer) putHuman(h *Human, rec *indexRecord) error {
 
 // insertHuman assigns h its id, UID and timestamps and writes it.
 func (w *writer) insertHuman(h *Human, rec *indexRecord) error {
+	if err := w.assignHuman(h); err != nil {
+		return err
+	}
+	return w.putHuman(h, rec)
+}
+
+// assignHuman checks that a new contact's UID, company and groups can be
+// taken, gives h its id, UID and timestamps, and indexes its UID.
+func (w *writer) assignHuman(h *Human) error {
 	uids := w.tx.Bucket(bucketUIDs)
 	if h.UID == "" {
 		h.UID = uuid.NewString()
@@ -189,7 +219,7 @@ func (w *writer) insertHuman(h *Human, rec *indexRecord) error {
 	if err := uids.Put([]byte(h.UID), itob(h.ID)); err != nil {
 		return fmt.Errorf("store: indexing UID: %w", err)
 	}
-	return w.putHuman(h, rec)
+	return nil
 }
 
 // CreateHuman validates h and stores it as a new contact. The store

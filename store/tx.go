@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 )
 
 // Tx is a write transaction: the changes made through it are committed
@@ -77,15 +76,7 @@ func (t *Tx) CreateHumans(hs []*Human) ([]int64, error) {
 	if err := batchErrors(prepared, problems, taken); err != nil {
 		return nil, err
 	}
-	recs := t.w.s.deriveRecords(prepared)
-	ids := make([]int64, len(prepared))
-	for i, h := range prepared {
-		if err := t.w.insertHuman(h, recs[i]); err != nil {
-			return nil, fmt.Errorf("store: contact [%d]: %w", i, err)
-		}
-		ids[i] = h.ID
-	}
-	return ids, nil
+	return t.w.insertHumans(prepared, t.w.s.deriveRecords(prepared))
 }
 
 // UpdateHuman applies a partial update to a live contact, as
