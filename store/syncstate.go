@@ -44,11 +44,15 @@ type SyncAccount struct {
 	Cursor string `json:"cursor,omitempty"`
 	// PushedRevision is the store revision up to which local changes
 	// have been pushed.
-	PushedRevision uint64    `json:"pushed_revision"`
-	LastSuccess    time.Time `json:"last_success,omitzero"`
-	LastError      string    `json:"last_error,omitempty"`
-	LastErrorAt    time.Time `json:"last_error_at,omitzero"`
-	CreatedAt      time.Time `json:"created_at"`
+	PushedRevision uint64 `json:"pushed_revision"`
+	// GroupNames are the book's groups (id → name) as of the last push,
+	// for providers that rename a remote group when its group was
+	// renamed here (sync.GroupRenamer).
+	GroupNames  map[int64]string `json:"group_names,omitempty"`
+	LastSuccess time.Time        `json:"last_success,omitzero"`
+	LastError   string           `json:"last_error,omitempty"`
+	LastErrorAt time.Time        `json:"last_error_at,omitzero"`
+	CreatedAt   time.Time        `json:"created_at"`
 	// NeedsSignIn: the remote refused the account's authorization
 	// (revoked, expired); nothing is synced until it is connected again.
 	NeedsSignIn bool `json:"needs_sign_in,omitempty"`

@@ -185,3 +185,14 @@ type PhotoSyncer interface {
 	// as stored (with its new PhotoURL and etag).
 	PutPhoto(ctx context.Context, id string, data []byte) (Remote, error)
 }
+
+// GroupRenamer is a provider whose groups are remote objects found by
+// name (Google's labels). When a group was renamed in the book since the
+// last push, the engine asks the provider to rename the remote group
+// before it sends the group's contacts, so the remote keeps one group
+// with its members rather than gaining a new one beside an emptied old
+// one. RenameGroup does nothing (and returns nil) when the remote has no
+// group called old, or one called new already.
+type GroupRenamer interface {
+	RenameGroup(ctx context.Context, old, new string) error
+}

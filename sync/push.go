@@ -65,21 +65,69 @@ func (j *job) push(ctx context.Context) error {
 			ids = append(ids, id)
 		}
 	}
+	renamer, renames := j.p.(GroupRenamer)
+	if renames {
+		if err := j.renameGroups(ctx, renamer, changes); err != nil {
+			return err
+		}
+	}
 	if err := j.pushAll(ctx, ids, dirty); err != nil {
 		return err
 	}
-	if current <= j.acc.PushedRevision {
+	if current <= j.acc.PushedRevision && (!renames || j.acc.GroupNames != nil) {
 		return nil
+	}
+	var groupNames map[int64]string
+	if renames {
+		if groupNames, err = j.groupNames(ctx); err != nil {
+			return err
+		}
 	}
 	return st.Write(ctx, func(tx *store.Tx) error {
 		acc, err := tx.SyncAccount(j.name)
 		if err != nil {
 			return err
 		}
-		acc.PushedRevision = current
-		j.acc.PushedRevision = current
+		acc.PushedRevision = max(acc.PushedRevision, current)
+		j.acc.PushedRevision = acc.PushedRevision
+		if renames {
+			acc.GroupNames, j.acc.GroupNames = groupNames, groupNames
+		}
 		return tx.PutSyncAccount(acc)
 	})
+}
+
+// renameGroups renames remotely the groups renamed here since the last
+// push (the change log has them; the account remembers their names as
+// of then), before their contacts are sent with the new name.
+func (j *job) renameGroups(ctx context.Context, r GroupRenamer, changes []store.Change) error {
+	for _, ch := range changes {
+		if ch.Kind != store.KindGroup || ch.Deleted {
+			continue
+		}
+		old, cur := j.acc.GroupNames[ch.ID], j.e.st.GroupName(ch.ID)
+		if old == "" || cur == "" || store.Fold(old) == store.Fold(cur) {
+			continue
+		}
+		if err := j.retry(ctx, func() error { return r.RenameGroup(ctx, old, cur) }); err != nil {
+			return fmt.Errorf("renaming group %q to %q remotely: %w", old, cur, err)
+		}
+		j.note("group %q renamed %q remotely", old, cur)
+	}
+	return nil
+}
+
+// groupNames returns the book's groups, id → name (never nil).
+func (j *job) groupNames(ctx context.Context) (map[int64]string, error) {
+	groups, err := j.e.st.ListGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(groups))
+	for _, g := range groups {
+		out[g.ID] = g.Name
+	}
+	return out, nil
 }
 
 func (j *job) clearDirty(ctx context.Context, id int64, dirty bool) error {

@@ -601,6 +601,79 @@ func TestEngineGroups(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// TestEngineGroupRenamed: a group renamed in the book renames its label
+// in Google (one label, its members kept), instead of a new label beside
+// an emptied old one; a rename to a label Google has already moves the
+// contacts to it.
+func TestEngineGroupRenamed(t *testing.T) {
+	f := newFake(t, googletest.Options{})
+	b := newBook(t, map[string]*googletest.Server{"g": f})
+	club, err := b.st.CreateGroup(ctx, &store.Group{Name: "Book club"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.create(&store.Human{FirstName: "Rita", LastName: "Reader", GroupIDs: []int64{club.ID}})
+	b.create(&store.Human{FirstName: "Rob", LastName: "Reader", GroupIDs: []int64{club.ID}})
+	b.sync("g")
+	labels := f.Groups()
+	if len(labels) != 1 {
+		t.Fatalf("labels %v", labels)
+	}
+	var rn string
+	for k := range labels {
+		rn = k
+	}
+
+	club.Name = "Readers"
+	if _, err := b.st.UpdateGroup(ctx, club); err != nil {
+		t.Fatal(err)
+	}
+	f.ResetCounts()
+	job := b.sync("g")
+	if got := f.Groups(); len(got) != 1 || got[rn] != "Readers" {
+		t.Fatalf("labels after the rename: %v (job %+v)", got, job)
+	}
+	if f.Count(googletest.MethodGroupsUpdate) != 1 || f.Count(googletest.MethodGroupsCreate) != 0 {
+		t.Errorf("%d label updates and %d creates, want 1 and 0", f.Count(googletest.MethodGroupsUpdate), f.Count(googletest.MethodGroupsCreate))
+	}
+	for _, h := range b.live() {
+		link, _ := b.st.SyncLinkByLocal(ctx, "g", h.ID)
+		p, _ := f.Person(link.RemoteID)
+		if !slices.ContainsFunc(p.Memberships, func(m *people.Membership) bool {
+			return m.ContactGroupMembership != nil && m.ContactGroupMembership.ContactGroupResourceName == rn
+		}) {
+			t.Errorf("%s left the label: %s", h.FirstName, jsonOf(p.Memberships))
+		}
+	}
+	f.ResetCounts()
+	b.sync("g")
+	if f.Mutations() != 0 {
+		t.Fatal("a settled sync after the rename wrote to Google")
+	}
+
+	// Renamed to a label Google has already: no rename, the contacts
+	// move to that label.
+	other := f.AddGroup("Neighbours")
+	club.Name = "neighbours"
+	if _, err := b.st.UpdateGroup(ctx, club); err != nil {
+		t.Fatal(err)
+	}
+	f.ResetCounts()
+	b.sync("g")
+	if f.Count(googletest.MethodGroupsUpdate) != 0 {
+		t.Error("a label renamed onto an existing one")
+	}
+	for _, h := range b.live() {
+		link, _ := b.st.SyncLinkByLocal(ctx, "g", h.ID)
+		p, _ := f.Person(link.RemoteID)
+		if !slices.ContainsFunc(p.Memberships, func(m *people.Membership) bool {
+			return m.ContactGroupMembership != nil && m.ContactGroupMembership.ContactGroupResourceName == other
+		}) {
+			t.Errorf("%s is not in Neighbours: %s", h.FirstName, jsonOf(p.Memberships))
+		}
+	}
+}
+
 // TestEngineMessyGoogleContact: values Google took but the book refuses
 // are left out (and said in the job); the rest of the contact is synced,
 // and Google keeps them.

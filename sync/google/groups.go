@@ -127,3 +127,43 @@ func (g *groups) ensure(ctx context.Context, name string) (string, error) {
 	g.p.log.Info("google: label created", "name", name, "group", cg.ResourceName)
 	return cg.ResourceName, nil
 }
+
+// RenameGroup renames the label called old to new (sync.GroupRenamer):
+// a group renamed in the book stays one label in Google, with its
+// members, instead of a new label beside an emptied old one. Nothing is
+// done when Google has no label called old, or one called new already
+// (the push then moves the contacts as usual).
+func (p *Provider) RenameGroup(ctx context.Context, old, new string) error {
+	g := p.groups
+	if !g.loaded {
+		if err := g.load(ctx); err != nil {
+			return err
+		}
+	}
+	rn, ok := g.byName[store.Fold(old)]
+	if !ok {
+		return nil
+	}
+	if _, taken := g.byName[store.Fold(new)]; taken && store.Fold(new) != store.Fold(old) {
+		return nil
+	}
+	cur, err := p.svc.ContactGroups.Get(rn).GroupFields("name").Context(ctx).Do()
+	if err != nil {
+		return classify(fmt.Sprintf("reading label %q", old), err, false)
+	}
+	cg, err := p.svc.ContactGroups.Update(rn, &people.UpdateContactGroupRequest{
+		ContactGroup: &people.ContactGroup{Name: new, Etag: cur.Etag}, UpdateGroupFields: "name"}).Context(ctx).Do()
+	var ge *googleapi.Error
+	if errors.As(err, &ge) && ge.Code == 409 {
+		// A label of that name appeared meanwhile: the push uses it.
+		return g.load(ctx)
+	}
+	if err != nil {
+		return classify(fmt.Sprintf("renaming label %q", old), err, true)
+	}
+	delete(g.byName, store.Fold(old))
+	g.byRN[rn] = cg.Name
+	g.byName[store.Fold(cg.Name)] = rn
+	p.log.Info("google: label renamed", "from", old, "to", cg.Name, "group", rn)
+	return nil
+}

@@ -59,6 +59,8 @@ const (
 	MethodGroupsList   = "contactGroups.list"
 	MethodGroupsCreate = "contactGroups.create"
 	MethodGroupsModify = "contactGroups.members.modify"
+	MethodGroupsUpdate = "contactGroups.update"
+	MethodGroupsGet    = "contactGroups.get"
 	MethodPhoto        = "photo" // a photo's bytes, at the URL photos[].url gives
 	MethodToken        = "token" // the OAuth token endpoint
 )
@@ -797,7 +799,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body map[string]any
-	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
+	if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodPut {
 		b, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 		if err == nil && len(b) > 0 {
 			err = json.Unmarshal(b, &body)
@@ -870,6 +872,20 @@ func (s *Server) route(verb, path string) (string, handlerFunc) {
 		return MethodGroupsList, s.listGroups
 	case verb == "POST" && rest == "contactGroups":
 		return MethodGroupsCreate, s.createGroupReq
+	case verb == "GET" && strings.HasPrefix(rest, "contactGroups/") && !strings.Contains(rest, ":"):
+		return MethodGroupsGet, func(q url.Values, _ map[string]any) (any, *apiErr) {
+			g := s.groups[rest]
+			if g == nil {
+				return nil, notFound()
+			}
+			var fields []string
+			if f := q.Get("groupFields"); f != "" {
+				fields = strings.Split(f, ",")
+			}
+			return s.groupJSON(g, fields), nil
+		}
+	case verb == "PUT" && strings.HasPrefix(rest, "contactGroups/") && !strings.Contains(rest, ":"):
+		return MethodGroupsUpdate, func(q url.Values, b map[string]any) (any, *apiErr) { return s.updateGroup(rest, b) }
 	case verb == "POST" && strings.HasPrefix(rest, "contactGroups/") && strings.HasSuffix(rest, "/members:modify"):
 		rn := strings.TrimSuffix(rest, "/members:modify")
 		return MethodGroupsModify, func(q url.Values, b map[string]any) (any, *apiErr) { return s.modify(rn, b) }
@@ -1492,6 +1508,36 @@ func (s *Server) createGroupReq(_ url.Values, body map[string]any) (any, *apiErr
 	if e != nil {
 		return nil, e
 	}
+	return s.groupJSON(g, nil), nil
+}
+
+// updateGroup renames a user group (contactGroups.update): the etag
+// must be current, the name new; the members stay.
+func (s *Server) updateGroup(grn string, body map[string]any) (any, *apiErr) {
+	g := s.groups[grn]
+	if g == nil {
+		return nil, notFound()
+	}
+	cg, _ := body["contactGroup"].(map[string]any)
+	name := strings.TrimSpace(str(cg["name"]))
+	switch {
+	case g.system:
+		return nil, badRequest("contact_group", "Cannot update system contact group "+grn)
+	case name == "":
+		return nil, badRequest("contact_group.name", "Contact group name must not be empty.")
+	case str(cg["etag"]) != "" && str(cg["etag"]) != g.etag:
+		return nil, &apiErr{code: 400, status: "FAILED_PRECONDITION", reason: "failedPrecondition",
+			message: "Request contactGroup.etag is different than the current contactGroup.etag."}
+	}
+	for _, o := range s.groups {
+		if o != g && strings.EqualFold(o.name, name) {
+			return nil, &apiErr{code: 409, status: "ALREADY_EXISTS", reason: "duplicate", message: "Contact group name already exists."}
+		}
+	}
+	g.name = name
+	s.nextID++
+	g.etag = fmt.Sprintf("g%d", s.nextID)
+	g.updated = s.opts.Now().UTC()
 	return s.groupJSON(g, nil), nil
 }
 
