@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/humans-contacts/humans/app"
 )
@@ -84,26 +83,8 @@ func (w *Window) refreshActivity() {
 }
 
 func (w *Window) showActivityLists(a *activityDialog, act accountActivity) {
-	now := time.Now()
-	a.history.RemoveAll()
-	if len(act.jobs) == 0 {
-		a.history.Add(widget.NewLabel("No sync has run yet."))
-	}
-	for _, j := range act.jobs {
-		l := widget.NewLabel(jobText(j, a.remote, now))
-		l.Wrapping = fyne.TextWrapWord
-		if j.Error != "" {
-			l.Importance = widget.WarningImportance
-		}
-		a.history.Add(l)
-	}
-	a.conflicts.RemoveAll()
-	if len(act.conflicts) == 0 {
-		a.conflicts.Add(widget.NewLabel("No conflicts: nothing was changed on both sides at once."))
-	}
-	for _, c := range act.conflicts {
-		a.conflicts.Add(w.conflictRow(a.account, a.remote, c, act.names[c.LocalID], w.refreshActivity))
-	}
+	showHistory(a.history, act.jobs, a.remote, time.Now())
+	w.showConflicts(a.conflicts, a.account, a.remote, act.conflicts, act.names, w.refreshActivity)
 	a.conflictsTab.Text = "Conflicts"
 	if n := len(act.conflicts); n > 0 {
 		a.conflictsTab.Text = fmt.Sprintf("Conflicts (%d)", n)

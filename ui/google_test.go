@@ -18,6 +18,24 @@ import (
 	"github.com/humans-contacts/humans/sync/google/googletest"
 )
 
+// fakeGoogle points the service at a fake authorization server and a
+// fake People API that accepts only the token the first issues; tokens
+// go to the encrypted file.
+func fakeGoogle(t *testing.T) *googletest.Server {
+	t.Helper()
+	g := googleauthtest.New(t)
+	for k, v := range g.Env() {
+		t.Setenv(k, v)
+	}
+	t.Setenv(app.EnvTokenStore, "file")
+	const token = "ya29.the-only-access-token"
+	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
+	people := googletest.New(googletest.Options{Token: token})
+	t.Cleanup(people.Close)
+	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", people.Endpoint())
+	return people
+}
+
 // buttonIn finds the button labelled text inside o.
 func buttonIn(o fyne.CanvasObject, text string) *widget.Button {
 	switch x := o.(type) {
@@ -186,16 +204,7 @@ func shot(t *testing.T, h *harness, name string) {
 // Google deleted many contacts at once: the row says they wait, and the
 // person deletes them here or keeps them.
 func TestGoogleDialogSettlesHeldDeletions(t *testing.T) {
-	g := googleauthtest.New(t)
-	for k, v := range g.Env() {
-		t.Setenv(k, v)
-	}
-	t.Setenv(app.EnvTokenStore, "file")
-	const token = "ya29.the-only-access-token"
-	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
-	people := googletest.New(googletest.Options{Token: token})
-	t.Cleanup(people.Close)
-	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", people.Endpoint())
+	people := fakeGoogle(t)
 	var rns []string
 	for i := range 12 {
 		rns = append(rns, people.Add(&peoplev1.Person{Names: []*peoplev1.Name{{GivenName: "Person", FamilyName: fmt.Sprint("Number", i)}}}))
@@ -242,16 +251,7 @@ func TestGoogleDialogSettlesHeldDeletions(t *testing.T) {
 // A Google account's history and conflicts: the History button of its
 // row shows them, and a conflict is flipped from there.
 func TestGoogleAccountHistoryAndConflicts(t *testing.T) {
-	g := googleauthtest.New(t)
-	for k, v := range g.Env() {
-		t.Setenv(k, v)
-	}
-	t.Setenv(app.EnvTokenStore, "file")
-	const token = "ya29.the-only-access-token"
-	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
-	people := googletest.New(googletest.Options{Token: token})
-	t.Cleanup(people.Close)
-	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", people.Endpoint())
+	people := fakeGoogle(t)
 	rn := people.Add(&peoplev1.Person{Names: []*peoplev1.Name{{GivenName: "Grace", FamilyName: "Hopper"}},
 		Organizations: []*peoplev1.Organization{{Name: "Navy", Title: "Engineer"}}})
 	orig := openBrowser

@@ -324,25 +324,8 @@ func (w *Window) showSyncState(s *syncDialog, st syncState, withLists bool) {
 	if !withLists {
 		return
 	}
-	s.history.RemoveAll()
-	if len(st.jobs) == 0 {
-		s.history.Add(widget.NewLabel("No sync has run yet."))
-	}
-	for _, j := range st.jobs {
-		l := widget.NewLabel(jobText(j, "the Hub", now))
-		l.Wrapping = fyne.TextWrapWord
-		if j.Error != "" {
-			l.Importance = widget.WarningImportance
-		}
-		s.history.Add(l)
-	}
-	s.conflicts.RemoveAll()
-	if len(st.conflicts) == 0 {
-		s.conflicts.Add(widget.NewLabel("No conflicts: nothing was changed on both sides at once."))
-	}
-	for _, c := range st.conflicts {
-		s.conflicts.Add(w.conflictRow("", "the Hub", c, st.names[c.LocalID], w.refreshSync))
-	}
+	showHistory(s.history, st.jobs, "the Hub", now)
+	w.showConflicts(s.conflicts, "", "the Hub", st.conflicts, st.names, w.refreshSync)
 	s.deletions.RemoveAll()
 	if len(st.deletions) == 0 {
 		s.deletions.Add(widget.NewLabel("No deletions wait: deletions made on the Hub are applied here unless too many come at once."))
@@ -388,6 +371,34 @@ func (w *Window) settleDeletions(s *syncDialog, confirm bool) {
 			}
 			w.refreshSync()
 		})
+}
+
+// showHistory fills box with the jobs of a sync with remote.
+func showHistory(box *fyne.Container, jobs []*app.SyncJob, remote string, now time.Time) {
+	box.RemoveAll()
+	if len(jobs) == 0 {
+		box.Add(widget.NewLabel("No sync has run yet."))
+	}
+	for _, j := range jobs {
+		l := widget.NewLabel(jobText(j, remote, now))
+		l.Wrapping = fyne.TextWrapWord
+		if j.Error != "" {
+			l.Importance = widget.WarningImportance
+		}
+		box.Add(l)
+	}
+}
+
+// showConflicts fills box with the conflicts of account (names: the
+// contacts' names by id); flipped runs after a flip.
+func (w *Window) showConflicts(box *fyne.Container, account, remote string, cs []*app.SyncConflict, names map[int64]string, flipped func()) {
+	box.RemoveAll()
+	if len(cs) == 0 {
+		box.Add(widget.NewLabel("No conflicts: nothing was changed on both sides at once."))
+	}
+	for _, c := range cs {
+		box.Add(w.conflictRow(account, remote, c, names[c.LocalID], flipped))
+	}
 }
 
 // jobText is one line of the history of a sync with remote ("the Hub",
