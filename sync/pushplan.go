@@ -125,6 +125,17 @@ func (j *job) settle(id int64, err error) error {
 	return nil
 }
 
+// oneByOne pushes ops one at a time with push, settling each.
+func (j *job) oneByOne(ops []pushOp, step func(int), push func(pushOp) error) error {
+	for _, op := range ops {
+		if err := j.settle(op.id, push(op)); err != nil {
+			return err
+		}
+		step(1)
+	}
+	return nil
+}
+
 // chunks cuts ops in batches of at most limit.
 func chunks(ops []pushOp, limit int) [][]pushOp {
 	var out [][]pushOp
@@ -155,13 +166,7 @@ func notDoneUnless429(err error) error {
 
 func (j *job) pushCreates(ctx context.Context, ops []pushOp, limit int, step func(int)) error {
 	if !batched(len(ops), limit) {
-		for _, op := range ops {
-			if err := j.settle(op.id, j.pushCreate(ctx, op.id, op.local)); err != nil {
-				return err
-			}
-			step(1)
-		}
-		return nil
+		return j.oneByOne(ops, step, func(op pushOp) error { return j.pushCreate(ctx, op.id, op.local) })
 	}
 	for _, chunk := range chunks(ops, limit) {
 		cs := make([]Contact, len(chunk))
@@ -238,13 +243,7 @@ func (j *job) linkCreated(tx *store.Tx, id int64, local Contact, r Remote) error
 
 func (j *job) pushUpdates(ctx context.Context, ops []pushOp, limit int, step func(int)) error {
 	if !batched(len(ops), limit) {
-		for _, op := range ops {
-			if err := j.settle(op.id, j.pushUpdate(ctx, op.id, op.link, op.local, op.base, nil)); err != nil {
-				return err
-			}
-			step(1)
-		}
-		return nil
+		return j.oneByOne(ops, step, func(op pushOp) error { return j.pushUpdate(ctx, op.id, op.link, op.local, op.base, nil) })
 	}
 	for _, chunk := range chunks(ops, limit) {
 		items := make([]BatchUpdate, len(chunk))
@@ -337,13 +336,7 @@ func (j *job) linkUpdated(tx *store.Tx, id int64, old *store.SyncLink, local Con
 // with its etag.
 func (j *job) pushDeletes(ctx context.Context, ops []pushOp, limit int, step func(int)) error {
 	if !batched(len(ops), limit) || !j.pulled {
-		for _, op := range ops {
-			if err := j.settle(op.id, j.pushDelete(ctx, op.id, op.link)); err != nil {
-				return err
-			}
-			step(1)
-		}
-		return nil
+		return j.oneByOne(ops, step, func(op pushOp) error { return j.pushDelete(ctx, op.id, op.link) })
 	}
 	for _, chunk := range chunks(ops, limit) {
 		ids := make([]string, len(chunk))
