@@ -82,7 +82,7 @@ func (s *server) runHubSync(direction string) func(w http.ResponseWriter, r *htt
 		if job != nil && err != nil {
 			// The job ran and failed: it is in the history with its error.
 			if errors.Is(err, sync.ErrSignIn) {
-				return errorf(http.StatusConflict, "sign_in_required", "%s (job %d)", accountName(account), job.ID)
+				return errorf(http.StatusConflict, "sign_in_required", "%v (job %d)", err, job.ID)
 			}
 			return errorf(http.StatusBadGateway, "sync_failed", "the sync of %s failed (job %d): %v", accountName(account), job.ID, err)
 		}

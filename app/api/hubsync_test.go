@@ -2,6 +2,7 @@ package api
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/humans-contacts/humans/app"
@@ -122,3 +123,18 @@ func findByName(t *testing.T, svc *app.Service, first string) *app.Human {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A Hub that refuses the key: the run answers 409 sign_in_required (not
+// a 502 to retry), and the status says so.
+func TestSyncRunWithARefusedKey(t *testing.T) {
+	e := newEnv(t, Options{RateLimit: -1})
+	hub := newEnv(t, Options{RateLimit: -1})
+	e.ok(200, "POST", "/api/hub/config", e.admin, map[string]any{"url": hub.srv.URL, "api_key": "hk_revoked_0123456789"})
+	r := e.fails(409, "sign_in_required", "POST", "/api/sync/run?account=hub", e.user, nil)
+	if msg := r.body["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "sign in again") || strings.Contains(msg, "hk_revoked") {
+		t.Errorf("message %q", msg)
+	}
+	if st := e.ok(200, "GET", "/api/sync/status", e.user, nil).body["data"].(map[string]any); st["needs_sign_in"] != true {
+		t.Errorf("status %v", st)
+	}
+}
