@@ -23,12 +23,7 @@ import (
 // "browser" gives; tokens go to the encrypted file.
 func fakeGoogle(t *testing.T) *googleauthtest.Server {
 	t.Helper()
-	g := googleauthtest.New(t)
-	for k, v := range g.Env() {
-		t.Setenv(k, v)
-	}
-	t.Setenv(app.EnvTokenStore, "file")
-	t.Setenv(googleauth.EnvPassphrase, "")
+	g := googleauthtest.Use(t)
 	orig := openBrowser
 	openBrowser = googleauthtest.Browser(nil)
 	t.Cleanup(func() { openBrowser = orig })
@@ -75,11 +70,7 @@ func TestGoogleSetupCommand(t *testing.T) {
 
 func TestGoogleCommands(t *testing.T) {
 	g := fakeGoogle(t)
-	const token = "ya29.the-only-access-token"
-	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
-	p := googletest.New(googletest.Options{Token: token})
-	t.Cleanup(p.Close)
-	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", p.Endpoint())
+	p := g.People(t, googletest.Options{})
 	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Grace", FamilyName: "Hopper"}}})
 	dir := t.TempDir()
 	code, out, errOut := runCLI(t, nil, "--data", dir, "google", "connect")
@@ -154,11 +145,7 @@ func (p *paste) Read(b []byte) (int, error) {
 func TestGoogleCommandsReachTheRunningHumans(t *testing.T) {
 	ctx := context.Background()
 	g := fakeGoogle(t)
-	const token = "ya29.running-humans-token"
-	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
-	p := googletest.New(googletest.Options{Token: token})
-	t.Cleanup(p.Close)
-	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", p.Endpoint())
+	p := g.People(t, googletest.Options{})
 	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Grace", FamilyName: "Hopper"}}})
 	dir := t.TempDir()
 	svc, err := app.Open(app.Options{DataDir: dir})

@@ -19,12 +19,7 @@ import (
 // it.
 func googlePeople(t *testing.T, g *googleauthtest.Server) *googletest.Server {
 	t.Helper()
-	const token = "ya29.the-only-access-token"
-	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
-	p := googletest.New(googletest.Options{Token: token, Email: "ada@example.com", Name: "Ada Lovelace"})
-	t.Cleanup(p.Close)
-	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", p.Endpoint())
-	return p
+	return g.People(t, googletest.Options{Email: "ada@example.com", Name: "Ada Lovelace"})
 }
 
 func person(given, family, email string) *people.Person {

@@ -24,13 +24,7 @@ import (
 // encrypted file (never the keyring of the machine running the tests).
 func googleEnv(t *testing.T) *googleauthtest.Server {
 	t.Helper()
-	s := googleauthtest.New(t)
-	for k, v := range s.Env() {
-		t.Setenv(k, v)
-	}
-	t.Setenv(EnvTokenStore, "file")
-	t.Setenv(googleauth.EnvPassphrase, "")
-	return s
+	return googleauthtest.Use(t)
 }
 
 func openLogged(t *testing.T) (*Service, *bytes.Buffer) {

@@ -23,17 +23,7 @@ import (
 // go to the encrypted file.
 func fakeGoogle(t *testing.T) *googletest.Server {
 	t.Helper()
-	g := googleauthtest.New(t)
-	for k, v := range g.Env() {
-		t.Setenv(k, v)
-	}
-	t.Setenv(app.EnvTokenStore, "file")
-	const token = "ya29.the-only-access-token"
-	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
-	people := googletest.New(googletest.Options{Token: token})
-	t.Cleanup(people.Close)
-	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", people.Endpoint())
-	return people
+	return googleauthtest.Use(t).People(t, googletest.Options{})
 }
 
 // buttonIn finds the button labelled text inside o.
@@ -54,21 +44,12 @@ func buttonIn(o fyne.CanvasObject, text string) *widget.Button {
 }
 
 func TestGoogleDialogSetsUpConnectsAndDisconnects(t *testing.T) {
-	g := googleauthtest.New(t)
-	for k, v := range g.Env() {
-		t.Setenv(k, v)
-	}
-	const token = "ya29.the-only-access-token"
-	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
-	people := googletest.New(googletest.Options{Token: token})
-	t.Cleanup(people.Close)
-	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", people.Endpoint())
+	g := googleauthtest.Use(t)
+	people := g.People(t, googletest.Options{})
 	people.Add(&peoplev1.Person{Names: []*peoplev1.Name{{GivenName: "Grace", FamilyName: "Hopper"}}})
 	// The client is set up in the dialog, not by the environment.
 	t.Setenv(googleauth.EnvClientID, "")
 	t.Setenv(googleauth.EnvClientSecret, "")
-	t.Setenv(app.EnvTokenStore, "file")
-	t.Setenv(googleauth.EnvPassphrase, "")
 	orig := openBrowser
 	openBrowser = googleauthtest.Browser(nil)
 	t.Cleanup(func() { openBrowser = orig })
@@ -150,11 +131,7 @@ func TestGoogleDialogSetsUpConnectsAndDisconnects(t *testing.T) {
 }
 
 func TestGoogleConnectCanBeCancelled(t *testing.T) {
-	g := googleauthtest.New(t)
-	for k, v := range g.Env() {
-		t.Setenv(k, v)
-	}
-	t.Setenv(app.EnvTokenStore, "file")
+	googleauthtest.Use(t)
 	orig := openBrowser
 	opened := make(chan string, 1)
 	openBrowser = func(u string) error { opened <- u; return nil } // the person never answers

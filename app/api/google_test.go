@@ -18,13 +18,7 @@ import (
 // encrypted file.
 func googleFake(t *testing.T) *googleauthtest.Server {
 	t.Helper()
-	g := googleauthtest.New(t)
-	for k, v := range g.Env() {
-		t.Setenv(k, v)
-	}
-	t.Setenv(app.EnvTokenStore, "file")
-	t.Setenv(googleauth.EnvPassphrase, "")
-	return g
+	return googleauthtest.Use(t)
 }
 
 // connectGoogle connects the fake's current person through the API and
@@ -176,11 +170,7 @@ func TestGoogleDisconnectThroughTheAPI(t *testing.T) {
 
 func TestGoogleImportThroughTheAPI(t *testing.T) {
 	g := googleFake(t)
-	const token = "ya29.the-only-access-token"
-	g.Set(func(s *googleauthtest.Server) { s.AccessToken = token })
-	p := googletest.New(googletest.Options{Token: token})
-	t.Cleanup(p.Close)
-	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", p.Endpoint())
+	p := g.People(t, googletest.Options{})
 	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Grace", FamilyName: "Hopper"}}})
 	p.Add(&people.Person{Names: []*people.Name{{GivenName: "Alan", FamilyName: "Turing"}}})
 

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/humans-contacts/humans/sync/google/googletest"
 )
 
 // Client id and secret the server accepts.
@@ -362,4 +364,32 @@ func Redirected(u string) (string, error) {
 		return "", fmt.Errorf("the consent page answered %s", res.Status)
 	}
 	return res.Header.Get("Location"), nil
+}
+
+// Use starts a server and points Humans at it for the rest of the test:
+// the OAuth client and endpoints, refresh tokens in the encrypted file
+// (a test machine has no keyring), no passphrase.
+func Use(t testing.TB) *Server {
+	t.Helper()
+	s := New(t)
+	for k, v := range s.Env() {
+		t.Setenv(k, v)
+	}
+	t.Setenv("HUMANS_TOKEN_STORE", "file")
+	t.Setenv("HUMANS_TOKEN_PASSPHRASE", "")
+	return s
+}
+
+// People starts a fake People API that accepts only the access token
+// this server issues from now on, and points Humans at it for the rest
+// of the test.
+func (s *Server) People(t testing.TB, opts googletest.Options) *googletest.Server {
+	t.Helper()
+	const token = "ya29.the-only-access-token"
+	s.Set(func(s *Server) { s.AccessToken = token })
+	opts.Token = token
+	p := googletest.New(opts)
+	t.Cleanup(p.Close)
+	t.Setenv("HUMANS_GOOGLE_PEOPLE_URL", p.Endpoint())
+	return p
 }
