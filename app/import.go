@@ -173,6 +173,10 @@ type importer struct {
 	pending     []*pendingHuman
 	pendingKeys map[string]*pendingHuman
 
+	// flushes counts the flushes that wrote to the book, so that a
+	// batch's matches are looked up again once the book changed.
+	flushes int
+
 	file     string
 	progress ImportProgress
 	read     *countingReader
@@ -258,8 +262,15 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 		if ctx.Err() != nil {
 			break
 		}
-		for _, rr := range b.recs {
-			if err := imp.handle(ctx, rr); err != nil {
+		if err := imp.matchBatch(ctx, b); err != nil {
+			cancel()
+			for range batches {
+			}
+			<-readErr
+			return err
+		}
+		for i := range b.recs {
+			if err := imp.handle(ctx, &b.recs[i]); err != nil {
 				cancel()
 				for range batches {
 				}
@@ -346,6 +357,10 @@ type readRecord struct {
 	rec     interchange.Record
 	keys    store.MatchKeySet
 	invalid error
+	// match is the contact of the book it matched when its batch was
+	// looked up, after matched flushes of the import (matchBatch).
+	match   store.Match
+	matched int
 
 	card    vcard.Card
 	cardErr error
@@ -362,7 +377,7 @@ type readBatch struct {
 
 const (
 	readBatchSize = 256
-	readAhead     = 16 // batches read ahead of the matching and storing
+	readAhead     = 48 // batches read ahead of the matching and storing
 )
 
 // readBatches reads the file in batches, hands each to the workers and
@@ -463,7 +478,31 @@ func (imp *importer) prepare(ctx context.Context, rr *readRecord) {
 	h.CompanyID = 0
 }
 
-func (imp *importer) handle(ctx context.Context, rr readRecord) error {
+// matchBatch looks the batch's records up in the book, all at once: each
+// record's match holds until the next flush changes the book.
+func (imp *importer) matchBatch(ctx context.Context, b *readBatch) error {
+	keys := make([]store.MatchKeySet, 0, len(b.recs))
+	for i := range b.recs {
+		if rr := &b.recs[i]; rr.rec.Err == nil && rr.invalid == nil {
+			keys = append(keys, rr.keys)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	ms, err := imp.s.store.FindMatchesKeys(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for i := range b.recs {
+		if rr := &b.recs[i]; rr.rec.Err == nil && rr.invalid == nil {
+			rr.match, rr.matched, ms = ms[0], imp.flushes, ms[1:]
+		}
+	}
+	return nil
+}
+
+func (imp *importer) handle(ctx context.Context, rr *readRecord) error {
 	rec, mk := rr.rec, rr.keys
 	imp.progress.Records++
 	defer imp.report(false)
@@ -506,9 +545,12 @@ func (imp *importer) handle(ctx context.Context, rr readRecord) error {
 		imp.act(ImportAction{Position: rec.Position, Name: h.Name(), Action: "update", Reason: "same person as record " + fmt.Sprint(p.position)})
 		return nil
 	}
-	m, err := imp.s.store.FindMatchKeys(ctx, mk)
-	if err != nil {
-		return err
+	m := rr.match
+	if rr.matched != imp.flushes {
+		// The book changed since the batch was looked up.
+		if m, err = imp.s.store.FindMatchKeys(ctx, mk); err != nil {
+			return err
+		}
 	}
 	if m.Rule == store.MatchNone {
 		p := &pendingHuman{human: h, keys: mk, photo: rec.Photo, file: imp.file, position: rec.Position}
@@ -645,6 +687,7 @@ func (imp *importer) flush(ctx context.Context) error {
 	if len(creates)+len(updates)+len(newCompanies)+len(newGroups) == 0 {
 		return nil
 	}
+	imp.flushes++
 	var created int
 	// failed reports the records that failed once the transaction is over.
 	var failed []func()

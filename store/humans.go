@@ -101,6 +101,48 @@ func (w *writer) lookups() lookups {
 	}
 }
 
+// lookupsFor answers what validating hs asks, every company, group and
+// field definition they name read once from the transaction, so that
+// they may be validated on every core (a bbolt transaction is for one
+// goroutine).
+func (w *writer) lookupsFor(hs []*Human) lookups {
+	lk := w.lookups()
+	companies := make(map[int64]bool)
+	groups := make(map[int64]bool)
+	defs := make(map[string]*CustomFieldDef)
+	for _, h := range hs {
+		if id := h.CompanyID; id != 0 {
+			if _, seen := companies[id]; !seen {
+				companies[id] = lk.companyExists(id)
+			}
+		}
+		for _, id := range h.GroupIDs {
+			if _, seen := groups[id]; !seen {
+				groups[id] = lk.groupExists(id)
+			}
+		}
+		for key := range h.CustomFields {
+			if _, seen := defs[key]; !seen {
+				if d, ok := lk.fieldDef(key); ok {
+					defs[key] = &d
+				} else {
+					defs[key] = nil
+				}
+			}
+		}
+	}
+	return lookups{
+		companyExists: func(id int64) bool { return companies[id] },
+		groupExists:   func(id int64) bool { return groups[id] },
+		fieldDef: func(key string) (CustomFieldDef, bool) {
+			if d := defs[key]; d != nil {
+				return *d, true
+			}
+			return CustomFieldDef{}, false
+		},
+	}
+}
+
 // currentRecord is the index record of id as this transaction sees it.
 func (w *writer) currentRecord(id int64) *indexRecord {
 	if r, ok := w.written[id]; ok {

@@ -171,31 +171,65 @@ func SamePerson(a, b string) bool {
 
 // FindMatchKeys is FindMatch with the keys computed already.
 func (s *Store) FindMatchKeys(ctx context.Context, k MatchKeySet) (Match, error) {
-	if k.UID != "" {
-		var m Match
+	ms, err := s.FindMatchesKeys(ctx, []MatchKeySet{k})
+	if err != nil {
+		return Match{}, err
+	}
+	return ms[0], nil
+}
+
+// FindMatchesKeys is FindMatchKeys for many contacts at once, with one
+// read of the book for all their UIDs: an import matches its records a
+// few hundred at a time this way.
+func (s *Store) FindMatchesKeys(ctx context.Context, ks []MatchKeySet) ([]Match, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ms := make([]Match, len(ks))
+	hasUID := false
+	for _, k := range ks {
+		hasUID = hasUID || k.UID != ""
+	}
+	if hasUID {
 		err := s.view(func(tx *bolt.Tx) error {
-			v := tx.Bucket(bucketUIDs).Get([]byte(k.UID))
-			if v == nil {
-				return nil
+			uids := tx.Bucket(bucketUIDs)
+			for i, k := range ks {
+				if k.UID == "" {
+					continue
+				}
+				if v := uids.Get([]byte(k.UID)); v != nil {
+					ms[i] = Match{ID: btoi(v), Rule: MatchUID}
+				}
 			}
-			m = Match{ID: btoi(v), Rule: MatchUID}
-			r, ok := s.idx.record(m.ID)
-			m.Trashed = ok && !r.live()
 			return nil
 		})
-		if err != nil || m.Rule != MatchNone {
-			return m, err
+		if err != nil {
+			return nil, err
 		}
 	}
 	s.idx.mu.Lock()
 	defer s.idx.mu.Unlock()
 	mi := s.idx.matchesIndex()
+	for i, k := range ks {
+		if ms[i].Rule == MatchUID {
+			r := s.idx.recs[ms[i].ID]
+			ms[i].Trashed = r != nil && !r.live()
+			continue
+		}
+		ms[i] = s.idx.matchOf(mi, k)
+	}
+	return ms, nil
+}
+
+// matchOf finds k's contact by e-mail, phone or name; the caller holds
+// the index's lock.
+func (ix *index) matchOf(mi *matchIndex, k MatchKeySet) Match {
 	// oldest returns the oldest candidate whose name agrees.
 	oldest := func(keys []string, postings map[string][]int64) int64 {
 		var found int64
 		for _, key := range keys {
 			for _, id := range postings[key] {
-				r := s.idx.recs[id]
+				r := ix.recs[id]
 				if r == nil || !SamePerson(r.PersonName, k.PersonName) {
 					continue
 				}
@@ -207,22 +241,22 @@ func (s *Store) FindMatchKeys(ctx context.Context, k MatchKeySet) (Match, error)
 		return found
 	}
 	if id := oldest(k.Emails, mi.byEmail); id != 0 {
-		return Match{ID: id, Rule: MatchEmail}, nil
+		return Match{ID: id, Rule: MatchEmail}
 	}
 	if id := oldest(k.Phones, mi.byPhone); id != 0 {
-		return Match{ID: id, Rule: MatchPhone}, nil
+		return Match{ID: id, Rule: MatchPhone}
 	}
 	if k.Name != "" {
 		if ids := mi.byName[k.Name]; len(ids) > 0 {
-			return Match{ID: slices.Min(ids), Rule: MatchName}, nil
+			return Match{ID: slices.Min(ids), Rule: MatchName}
 		}
 	}
 	// The exact name alone, when asked and when one contact has it: two
 	// people of one name are told apart by nothing here.
 	if k.NameAlone && k.PersonName != "" {
 		if ids := mi.byPerson[k.PersonName]; len(ids) == 1 {
-			return Match{ID: ids[0], Rule: MatchName}, nil
+			return Match{ID: ids[0], Rule: MatchName}
 		}
 	}
-	return Match{}, nil
+	return Match{}
 }

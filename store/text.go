@@ -1,6 +1,7 @@
 package store
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
 	"unicode"
@@ -435,44 +436,69 @@ func parsePhone(number, region string) (p parsedPhone, ok bool) {
 
 // phoneCache remembers recent parses: an import parses each number once
 // to match the contact and again when the store indexes it, and
-// phonenumbers takes about 15 µs a number.
-var phoneCache = &parseCache{m: make(map[string]cachedPhone)}
+// phonenumbers takes about 10 µs a number. The workers of an import parse
+// at the same time, so the cache is split in shards, each with its lock.
+var phoneCache = newParseCache()
 
 type cachedPhone struct {
 	p  parsedPhone
 	ok bool
 }
 
-// parseCache is a map of two generations: when the current one reaches
-// maxParseCache entries it becomes the previous one and a new one starts,
-// so the latest maxParseCache parses at least are always kept (a batch of
-// imported contacts is indexed after all of it was matched), bounded in
-// memory.
+// parseCache is a map of two generations per shard: when a shard's
+// current map reaches its share of maxParseCache entries it becomes the
+// previous one and a new one starts, so the latest maxParseCache parses
+// at least are kept (a batch of imported contacts is indexed after all of
+// it was matched), bounded in memory.
 type parseCache struct {
+	seed   maphash.Seed
+	shards [parseCacheShards]parseCacheShard
+}
+
+type parseCacheShard struct {
 	mu   sync.Mutex
 	m    map[string]cachedPhone
 	prev map[string]cachedPhone
+	_    [40]byte // keeps shards on their own cache lines
 }
 
-const maxParseCache = 1 << 16
+const (
+	maxParseCache    = 1 << 16
+	parseCacheShards = 16
+	maxShardEntries  = maxParseCache / parseCacheShards
+)
+
+func newParseCache() *parseCache {
+	c := &parseCache{seed: maphash.MakeSeed()}
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]cachedPhone)
+	}
+	return c
+}
+
+func (c *parseCache) shard(key string) *parseCacheShard {
+	return &c.shards[maphash.String(c.seed, key)%parseCacheShards]
+}
 
 func (c *parseCache) get(key string) (cachedPhone, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v, ok := c.m[key]; ok {
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if v, ok := sh.m[key]; ok {
 		return v, true
 	}
-	v, ok := c.prev[key]
+	v, ok := sh.prev[key]
 	return v, ok
 }
 
 func (c *parseCache) put(key string, v cachedPhone) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= maxParseCache {
-		c.prev, c.m = c.m, make(map[string]cachedPhone, maxParseCache)
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if len(sh.m) >= maxShardEntries {
+		sh.prev, sh.m = sh.m, make(map[string]cachedPhone, maxShardEntries)
 	}
-	c.m[key] = v
+	sh.m[key] = v
 }
 
 func parsePhoneUncached(number, region string) (p parsedPhone, ok bool) {

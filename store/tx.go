@@ -61,16 +61,14 @@ func (t *Tx) CreateHuman(h *Human) (*Human, error) {
 // the contact's position ("[12].emails[0].address") and none is written.
 // It returns the new ids, in order.
 func (t *Tx) CreateHumans(hs []*Human) ([]int64, error) {
+	lk := t.w.lookupsFor(hs)
 	prepared := make([]*Human, len(hs))
-	for i, h := range hs {
-		prepared[i] = cloneHuman(h)
-		normalizeHuman(prepared[i])
-	}
-	lk := t.w.lookups()
 	problems := make([]error, len(prepared))
-	for i, h := range prepared {
-		problems[i] = validateHuman(h, lk)
-	}
+	parallel(len(hs), func(i int) {
+		prepared[i] = cloneHuman(hs[i])
+		normalizeHuman(prepared[i])
+		problems[i] = validateHuman(prepared[i], lk)
+	})
 	uids := t.w.tx.Bucket(bucketUIDs)
 	taken := func(i int) bool { return uids.Get([]byte(prepared[i].UID)) != nil }
 	if err := batchErrors(prepared, problems, taken); err != nil {
