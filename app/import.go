@@ -40,6 +40,10 @@ type ImportOptions struct {
 	// Progress, when set, is called from the importing goroutine every few
 	// hundred records and once at the end.
 	Progress func(ImportProgress)
+
+	// batchSize is how many records a flush writes (importBatch when 0):
+	// tests flush often with a small one.
+	batchSize int
 }
 
 // ImportProgress is how far an import has come.
@@ -478,6 +482,14 @@ func (imp *importer) prepare(ctx context.Context, rr *readRecord) {
 	h.CompanyID = 0
 }
 
+// batch is how many records a flush writes.
+func (imp *importer) batch() int {
+	if imp.opts.batchSize > 0 {
+		return imp.opts.batchSize
+	}
+	return importBatch
+}
+
 // matchBatch looks the batch's records up in the book, all at once: each
 // record's match holds until the next flush changes the book.
 func (imp *importer) matchBatch(ctx context.Context, b *readBatch) error {
@@ -561,7 +573,7 @@ func (imp *importer) handle(ctx context.Context, rr *readRecord) error {
 			}
 		}
 		imp.act(ImportAction{Position: rec.Position, Name: h.Name(), Action: "create"})
-		if len(imp.pending) >= importBatch {
+		if len(imp.pending) >= imp.batch() {
 			return imp.flush(ctx)
 		}
 		return nil
@@ -612,7 +624,7 @@ func (imp *importer) update(ctx context.Context, rec interchange.Record, h *Huma
 	}
 	imp.result.Updated++
 	imp.act(action)
-	if len(imp.pending)+len(imp.updateOrder) >= importBatch {
+	if len(imp.pending)+len(imp.updateOrder) >= imp.batch() {
 		return imp.flush(ctx)
 	}
 	return nil

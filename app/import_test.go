@@ -3,11 +3,15 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/humans-contacts/humans/carddav"
+	"github.com/humans-contacts/humans/store/storetest"
 )
 
 func sample(t *testing.T, rel string) string {
@@ -276,5 +280,184 @@ func TestImportBatchesUpdatesAndNewCompaniesInOneCommit(t *testing.T) {
 	}
 	if cs, _ := svc.Companies(ctx); len(cs) != 2 {
 		t.Fatalf("companies %d, want Acme and Initech", len(cs))
+	}
+}
+
+// TestImportInManyFlushesStoresWhatOneFlushStores imports a file of 320
+// generated cards and second records of 80 of those people (by UID, or
+// by e-mail and name), some a few records after the first, some at the
+// end, once in flushes of 7 records and once in one flush: both books
+// must hold the same contacts, companies and groups, and no person twice.
+func TestImportInManyFlushesStoresWhatOneFlushStores(t *testing.T) {
+	book := storetest.Book(320, 21)
+	var vcf bytes.Buffer
+	write := func(h *Human) {
+		card, err := carddav.Encode(h, bookNames{book}, nil, "3.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := carddav.WriteCard(&vcf, card); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seconds, thirds, metAgain, thirdsAt := 0, 0, make(map[int]bool), make(map[int]int)
+	writeAgain := func(i int) {
+		h := book.Humans[i]
+		if (h.UID == "" && len(h.Emails) == 0) || metAgain[i] {
+			return // nothing says it is the same person, or done already
+		}
+		metAgain[i] = true
+		again := *h
+		again.Phones = append([]Phone{{Number: fmt.Sprintf("+33 6 99 00 %02d %02d", i/100, i%100), Type: "cell"}}, h.Phones...)
+		again.Notes = strings.TrimSpace(h.Notes + "\nmet again")
+		write(&again)
+		seconds++
+	}
+	for i, h := range book.Humans {
+		if i%2 == 0 {
+			h.UID = fmt.Sprintf("flush-test-%d", i)
+		}
+		write(h)
+		if i%8 == 7 && seconds < 40 {
+			writeAgain(i - 4) // in the flush being written, or the one before
+			if i%16 == 15 && metAgain[i-4] {
+				// A third record 1 to 6 records later: in the same flush
+				// as the second, or while that one is being written.
+				thirdsAt[i+1+(i/16)%6] = i - 4
+			}
+		}
+		if j, ok := thirdsAt[i]; ok {
+			third := *book.Humans[j]
+			third.URLs = append(third.URLs, URL{URL: fmt.Sprintf("https://example.org/third/%d", j), Type: "homepage"})
+			write(&third)
+			thirds++
+		}
+	}
+	for i := 1; seconds < 80; i += 2 {
+		writeAgain(i)
+	}
+	path := filepath.Join(t.TempDir(), "book.vcf")
+	if err := os.WriteFile(path, vcf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	type bookState struct {
+		res       ImportResult
+		humans    map[string]string // UID or e-mail → the contact as JSON, without what the store stamps
+		companies []string
+		groups    []string
+	}
+	importWith := func(batchSize int) bookState {
+		svc := openService(t, t.TempDir(), nil)
+		res, err := svc.ImportFiles(ctx, []string{path}, ImportOptions{batchSize: batchSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := bookState{res: res, humans: make(map[string]string)}
+		cs, _ := svc.Companies(ctx)
+		for _, c := range cs {
+			st.companies = append(st.companies, fmt.Sprint(c.ID, c.Name))
+		}
+		gs, _ := svc.Groups(ctx)
+		for _, g := range gs {
+			st.groups = append(st.groups, fmt.Sprint(g.ID, g.Name, g.MemberCount))
+		}
+		var all []*Human
+		for n := 1; ; n++ {
+			page, err := svc.ListHumans(ctx, Query{Page: n, PerPage: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, page.Humans...)
+			if n >= page.TotalPages {
+				break
+			}
+		}
+		for _, s := range all {
+			h, err := svc.Human(ctx, s.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := h.UID
+			if !strings.HasPrefix(key, "flush-test-") && len(h.Emails) > 0 {
+				key = h.Emails[0].Address
+			}
+			if _, dup := st.humans[key]; dup {
+				t.Fatalf("batch %d: %q stored twice", batchSize, key)
+			}
+			if !strings.HasPrefix(key, "flush-test-") {
+				h.UID = "" // made up by the store
+			}
+			h.CreatedAt, h.UpdatedAt, h.Revision, h.ETag = time.Time{}, time.Time{}, 0, ""
+			data, _ := json.Marshal(h)
+			st.humans[key] = string(data)
+		}
+		return st
+	}
+	many, one := importWith(7), importWith(0)
+
+	if many.res.Failed != 0 || one.res.Failed != 0 {
+		t.Fatalf("failures: %+v / %+v", many.res.Problems, one.res.Problems)
+	}
+	if many.res.Created != 320 || one.res.Created != 320 {
+		t.Fatalf("created %d in flushes of 7, %d in one, want 320", many.res.Created, one.res.Created)
+	}
+	if n := many.res.Updated + many.res.Skipped; n != 80+thirds || thirds == 0 {
+		t.Fatalf("flushes of 7: %d records updated or skipped, want the 80 second records and %d third ones", n, thirds)
+	}
+	if fmt.Sprint(many.companies) != fmt.Sprint(one.companies) || fmt.Sprint(many.groups) != fmt.Sprint(one.groups) {
+		t.Fatalf("companies or groups differ:\n%v\n%v\n%v\n%v", many.companies, one.companies, many.groups, one.groups)
+	}
+	if len(many.humans) != len(one.humans) {
+		t.Fatalf("%d contacts in flushes of 7, %d in one", len(many.humans), len(one.humans))
+	}
+	for key, h := range one.humans {
+		if many.humans[key] != h {
+			t.Errorf("contact %s differs:\nflushes of 7: %s\none flush:    %s", key, many.humans[key], h)
+		}
+	}
+	for key, h := range many.humans {
+		if strings.Contains(h, "met again") {
+			delete(many.humans, key)
+		}
+	}
+	if len(one.humans)-len(many.humans) != 80 {
+		t.Fatalf("%d contacts took their second record, want 80", len(one.humans)-len(many.humans))
+	}
+}
+
+// TestImportMergesAcrossFlushes: with flushes of two records, the second
+// record of Ann finds her contact written by the flush before, and the
+// third finds it after the flush that merged the second into it (with Cy
+// and Dee): the contact ends with what all three records brought, and
+// the company the first flush created is the one the later records get.
+func TestImportMergesAcrossFlushes(t *testing.T) {
+	card := func(lines ...string) string {
+		return "BEGIN:VCARD\r\nVERSION:3.0\r\n" + strings.Join(lines, "\r\n") + "\r\nEND:VCARD\r\n"
+	}
+	vcf := card("FN:Ann Lee", "N:Lee;Ann;;;", "EMAIL:ann@example.org", "ORG:Initech") +
+		card("FN:Bob Stone", "N:Stone;Bob;;;", "ORG:Initech") +
+		card("FN:Ann Lee", "N:Lee;Ann;;;", "EMAIL:ann@example.org", "TEL;TYPE=cell:+33 6 12 34 56 78") +
+		card("FN:Cy Twombly", "N:Twombly;Cy;;;", "ORG:Initech", "CATEGORIES:Painters") +
+		card("FN:Dee Dee", "N:Dee;Dee;;;") +
+		card("FN:Ann Lee", "N:Lee;Ann;;;", "EMAIL:ann@example.org", "URL:https://ann.example.org", "CATEGORIES:Painters")
+	svc := openService(t, t.TempDir(), nil)
+	res, err := svc.Import(ctx, strings.NewReader(vcf), "ann.vcf", FormatVCard, ImportOptions{batchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 4 || res.Updated != 2 || res.Failed != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	found, err := svc.Search(ctx, "ann lee", 10)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("Ann: %d contacts, %v", len(found), err)
+	}
+	ann := found[0]
+	if len(ann.Phones) != 1 || len(ann.URLs) != 1 || len(ann.GroupIDs) != 1 || ann.CompanyID == 0 {
+		t.Fatalf("Ann lost what a record brought: %+v", ann)
+	}
+	if cs, _ := svc.Companies(ctx); len(cs) != 1 {
+		t.Fatalf("%d companies, want Initech once", len(cs))
 	}
 }
