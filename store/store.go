@@ -327,6 +327,11 @@ func (s *Store) updateLocked(fn func(w *writer) error) error {
 	defer s.dbMu.RUnlock()
 	var w *writer
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range appendedBuckets {
+			if b := tx.Bucket(name); b != nil {
+				b.FillPercent = appendedFill
+			}
+		}
 		w = &writer{tx: tx, s: s, now: s.now().UTC()}
 		w.rev = getUint(tx.Bucket(bucketMeta), keyRevision)
 		w.startRev = w.rev
@@ -355,6 +360,14 @@ func (s *Store) updateLocked(fn func(w *writer) error) error {
 	s.notify(Event{Revision: w.rev})
 	return nil
 }
+
+// appendedBuckets are keyed by ids and revisions the store hands out in
+// increasing order, so their records are mostly appended: pages split at
+// appendedFill instead of bbolt's half, which halves the pages a bulk
+// insert writes (and the file), with room left for a contact that grows.
+var appendedBuckets = [][]byte{bucketHumans, bucketSummaries, bucketChanges}
+
+const appendedFill = 0.9
 
 // writer is the state of one write transaction.
 type writer struct {
