@@ -447,9 +447,10 @@ type cachedPhone struct {
 
 // parseCache is a map of two generations per shard: when a shard's
 // current map reaches its share of maxParseCache entries it becomes the
-// previous one and a new one starts, so the latest maxParseCache parses
-// at least are kept (a batch of imported contacts is indexed after all of
-// it was matched), bounded in memory.
+// previous one and a new one starts, so about the latest maxParseCache
+// parses at least are kept (a batch of imported contacts is indexed after
+// all of it was matched, its numbers spread evenly over the shards),
+// bounded in memory.
 type parseCache struct {
 	seed   maphash.Seed
 	shards [parseCacheShards]parseCacheShard
