@@ -392,10 +392,8 @@ func (imp *importer) readBatches(ctx context.Context, br *bufio.Reader, format F
 	for range runtime.GOMAXPROCS(0) {
 		workers.Go(func() {
 			for b := range work {
-				for i := range b.recs {
-					if ctx.Err() == nil {
-						imp.work(ctx, &b.recs[i])
-					}
+				if ctx.Err() == nil {
+					imp.work(ctx, b)
 				}
 				close(b.done)
 			}
@@ -449,37 +447,51 @@ func (imp *importer) sendBatch(ctx context.Context, batch *[]readRecord, work, o
 	return nil
 }
 
-// work decodes a card and prepares the record, on a worker.
-func (imp *importer) work(ctx context.Context, rr *readRecord) {
-	if rr.isCard {
-		rr.rec = recordFromCard(rr.index, rr.card, rr.cardErr)
-		rr.card = vcard.Card{}
-	}
-	if rr.rec.Human != nil {
-		imp.prepare(ctx, rr)
-	}
-}
-
-// prepare readies a record read for handle, on a worker:
+// work decodes the batch's cards and prepares its records, on a worker:
 // it clears what the book assigns, computes the match keys (parsing the
-// phone numbers) and validates the contact. Its company and groups are
-// given by name and resolved later; the importer creates those that are
-// missing, so they count as existing here.
-func (imp *importer) prepare(ctx context.Context, rr *readRecord) {
-	h := rr.rec.Human
-	h.ID, h.Revision, h.ETag = 0, 0, ""
-	// The photo bytes are stored after the contact, through SetPhoto.
-	h.PhotoHash, h.PhotoType = "", ""
-	if h.Source == "" || h.Source == store.SourceManual {
-		h.Source = store.SourceImport
+// phone numbers) and validates the contacts, all of the batch in one read
+// of the book. A record's company and groups are given by name and
+// resolved later; the importer creates those that are missing, so they
+// count as existing here.
+func (imp *importer) work(ctx context.Context, b *readBatch) {
+	humans := make([]*Human, 0, len(b.recs))
+	for i := range b.recs {
+		rr := &b.recs[i]
+		if rr.isCard {
+			rr.rec = recordFromCard(rr.index, rr.card, rr.cardErr)
+			rr.card = vcard.Card{}
+		}
+		h := rr.rec.Human
+		if h == nil {
+			continue
+		}
+		h.ID, h.Revision, h.ETag = 0, 0, ""
+		// The photo bytes are stored after the contact, through SetPhoto.
+		h.PhotoHash, h.PhotoType = "", ""
+		if h.Source == "" || h.Source == store.SourceManual {
+			h.Source = store.SourceImport
+		}
+		rr.keys = imp.s.store.MatchKeysOf(h)
+		h.CompanyID, h.GroupIDs = 0, nil
+		if strings.TrimSpace(rr.rec.Company) != "" {
+			h.CompanyID = -1 // Validate: a company the importer will create
+		}
+		humans = append(humans, h)
 	}
-	rr.keys = imp.s.store.MatchKeysOf(h)
-	h.CompanyID, h.GroupIDs = 0, nil
-	if strings.TrimSpace(rr.rec.Company) != "" {
-		h.CompanyID = -1 // Validate: a company the caller will create
+	problems, err := imp.s.store.ValidateAll(ctx, humans)
+	for i := range b.recs {
+		rr := &b.recs[i]
+		if rr.rec.Human == nil {
+			continue
+		}
+		switch {
+		case err != nil:
+			rr.invalid = err
+		default:
+			rr.invalid, problems = problems[0], problems[1:]
+		}
+		rr.rec.Human.CompanyID = 0
 	}
-	rr.invalid = imp.validate(ctx, h)
-	h.CompanyID = 0
 }
 
 // batch is how many records a flush writes.

@@ -289,15 +289,38 @@ func (w *writer) createHuman(h *Human) error {
 // CompanyID or group id stands for a company or group the caller will
 // create, and counts as existing. h is not modified.
 func (s *Store) Validate(ctx context.Context, h *Human) error {
-	h = cloneHuman(h)
-	normalizeHuman(h)
-	return s.view(func(tx *bolt.Tx) error {
+	problems, err := s.ValidateAll(ctx, []*Human{h})
+	if err != nil {
+		return err
+	}
+	return problems[0]
+}
+
+// ValidateAll is Validate for many contacts, in one read of the book: it
+// returns what is wrong with each (nil when valid), or the error that
+// kept it from reading the book. An import validates its records a few
+// hundred at a time this way.
+func (s *Store) ValidateAll(ctx context.Context, hs []*Human) ([]error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	problems := make([]error, len(hs))
+	err := s.view(func(tx *bolt.Tx) error {
 		lk := (&writer{tx: tx, s: s}).lookups()
 		companyExists, groupExists := lk.companyExists, lk.groupExists
 		lk.companyExists = func(id int64) bool { return id < 0 || companyExists(id) }
 		lk.groupExists = func(id int64) bool { return id < 0 || groupExists(id) }
-		return validateHuman(h, lk)
+		for i, h := range hs {
+			h = cloneHuman(h)
+			normalizeHuman(h)
+			problems[i] = validateHuman(h, lk)
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return problems, nil
 }
 
 // bulkChunk is how many contacts CreateHumans writes per transaction.
