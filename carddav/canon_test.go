@@ -1,7 +1,10 @@
 package carddav
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -268,5 +271,50 @@ func TestLongListsMerge(t *testing.T) {
 	}
 	if got := len(out[propConsent]); got != 40 {
 		t.Errorf("%d consent lines written back, want 40", got)
+	}
+}
+
+// TestDecodesShareNothing decodes every sample card one after the other
+// (Decode reuses its scratch room from card to card) and checks that
+// what each returned is still what it was right after its own Decode.
+func TestDecodesShareNothing(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.vcf")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("samples: %v %v", files, err)
+	}
+	type decoded struct {
+		p    *Parsed
+		snap string
+	}
+	var all []decoded
+	for _, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ReadCards(f, func(_ int, card vcard.Card, err error) error {
+			if err != nil {
+				return nil // broken.vcf's broken cards
+			}
+			p, err := Decode(card)
+			if err != nil {
+				return nil // group cards
+			}
+			snap, _ := json.Marshal(p)
+			all = append(all, decoded{p, string(snap)})
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(all) < 15 {
+		t.Fatalf("only %d cards decoded", len(all))
+	}
+	for i, d := range all {
+		if now, _ := json.Marshal(d.p); string(now) != d.snap {
+			t.Errorf("card %d changed after later decodes:\nthen %s\nnow  %s", i, d.snap, now)
+		}
 	}
 }

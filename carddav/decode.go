@@ -50,6 +50,7 @@ type decodeScratch struct {
 	known  [][]*vcard.Field // the card's lines by place in decodeOrder
 	rest   []string
 	ents   []entry // a slab for the lines of orig
+	canon  canonScratch
 }
 
 var decodePool = sync.Pool{New: func() any {
@@ -583,7 +584,7 @@ func (d *decoder) finish() {
 	}
 
 	// Compare what was read with what Encode would write for it.
-	items := canonical(h, p.Company, p.Categories, p.Photo, d.version)
+	items := canonicalIn(&d.sc.canon, h, p.Company, p.Categories, p.Photo, d.version)
 	var shadows []entry
 	for _, it := range items {
 		orig, ok := d.orig[it.key]

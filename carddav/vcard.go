@@ -190,10 +190,38 @@ type canonArena struct {
 }
 
 func newCanonArena(lines, typed int) *canonArena {
-	a := &canonArena{all: make([]canonLine, 0, lines),
-		params: make([]canonParam, 0, 2*typed), strs: make([]string, 0, 3*typed)}
-	a.keys.sb.Grow(20 * (lines + 8))
+	a := &canonArena{}
+	a.reset(lines, typed)
 	return a
+}
+
+// reset readies a for a card of lines lines, typed of them typed, keeping
+// the room it has. The keys it made before stay valid: a new key buffer
+// is started.
+func (a *canonArena) reset(lines, typed int) {
+	a.all = reuse(a.all, lines)
+	a.params = reuse(a.params, 2*typed)
+	a.strs = reuse(a.strs, 3*typed)
+	a.keys = keyBuilder{}
+	a.keys.sb.Grow(20 * (lines + 8))
+}
+
+// reuse returns s emptied, with room for n, its old elements cleared so
+// that they keep nothing alive.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, 0, n)
+	}
+	clear(s)
+	return s[:0]
+}
+
+// canonScratch keeps what canonical allocates from one call to the next,
+// for a caller that is done with the items before it calls again (Decode
+// compares a card's lines with them, then drops them).
+type canonScratch struct {
+	items []item
+	arena canonArena
 }
 
 // one returns the lines of an item of one line.
@@ -298,9 +326,26 @@ func canonLineCount(h *store.Human, company string, categories []string, photo [
 // the card. Singletons are listed even when empty (with no lines), so
 // that every value Decode reads has a key here.
 func canonical(h *store.Human, company string, categories []string, photo []byte, version string) []item {
+	return canonicalIn(nil, h, company, categories, photo, version)
+}
+
+// canonicalIn is canonical with its items and lines made in sc's room
+// (fresh ones when sc is nil): they are valid until the next call with sc.
+func canonicalIn(sc *canonScratch, h *store.Human, company string, categories []string, photo []byte, version string) []item {
 	lists := len(h.Phones) + len(h.Emails) + len(h.Addresses) + len(h.URLs) + len(h.IMs)
-	items := make([]item, 0, 24+lists)
-	arena := newCanonArena(canonLineCount(h, company, categories, photo)+lists, len(h.Phones)+len(h.Emails)+len(h.Addresses)+len(h.URLs))
+	lines, typed := canonLineCount(h, company, categories, photo)+lists, len(h.Phones)+len(h.Emails)+len(h.Addresses)+len(h.URLs)
+	var items []item
+	var arena *canonArena
+	if sc == nil {
+		items = make([]item, 0, 24+lists)
+		arena = newCanonArena(lines, typed)
+	} else {
+		sc.items = reuse(sc.items, 24+lists)
+		items = sc.items
+		arena = &sc.arena
+		arena.reset(lines, typed)
+		defer func() { sc.items = items[:0] }()
+	}
 	single := func(kind, val string, lines ...canonLine) {
 		items = append(items, item{key: arena.keys.key(kind, val), lines: arena.lines(lines)})
 	}
