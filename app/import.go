@@ -459,7 +459,8 @@ func (imp *importer) work(ctx context.Context, b *readBatch) {
 		rr := &b.recs[i]
 		if rr.isCard {
 			rr.rec = recordFromCard(rr.index, rr.card, rr.cardErr)
-			rr.card = vcard.Card{}
+			carddav.ReleaseCard(rr.card)
+			rr.card = nil
 		}
 		h := rr.rec.Human
 		if h == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/emersion/go-vcard"
@@ -319,7 +320,7 @@ func (rd *cardReader) logical(l string, lineNo int, over bool) error {
 			}
 			rd.orphanLine = 0
 			rd.inCard, rd.sawCard = true, true
-			rd.card = make(vcard.Card, 16)
+			rd.card = cardMaps.Get().(vcard.Card)
 			rd.slab = cardSlab{} // the last card keeps its own
 			rd.cardErr, rd.cardBytes = nil, 0
 			return nil
@@ -525,9 +526,27 @@ func (rd *cardReader) deliver() error {
 	card, cerr := rd.card, rd.cardErr
 	rd.inCard, rd.card, rd.cardErr = false, nil, nil
 	if cerr != nil {
+		ReleaseCard(card)
 		return rd.fn(idx, nil, cerr)
 	}
 	return rd.fn(idx, card, nil)
+}
+
+// cardMaps keeps the maps of the cards given back with ReleaseCard, for
+// the cards read after them.
+var cardMaps = sync.Pool{New: func() any { return make(vcard.Card, 16) }}
+
+// ReleaseCard gives the map of a card ReadCards read back to it once the
+// caller is done with the card: a later card is read into it, so the card
+// must not be used afterwards (its fields, and what Decode made of it,
+// stay the caller's). An import that decodes each card and drops it
+// spares an allocation a card.
+func ReleaseCard(card vcard.Card) {
+	if card == nil || len(card) > 64 {
+		return
+	}
+	clear(card)
+	cardMaps.Put(card)
 }
 
 func (rd *cardReader) orphan(line int, prop bool) {
