@@ -258,6 +258,14 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 		defer close(batches)
 		readErr <- imp.readBatches(ctx, br, format, batches)
 	}()
+	// stop ends the reading after err.
+	stop := func(err error) error {
+		cancel()
+		for range batches {
+		}
+		<-readErr
+		return err
+	}
 	for b := range batches {
 		select {
 		case <-b.done:
@@ -267,19 +275,11 @@ func (imp *importer) importReader(ctx context.Context, r io.Reader, name string,
 			break
 		}
 		if err := imp.matchBatch(ctx, b); err != nil {
-			cancel()
-			for range batches {
-			}
-			<-readErr
-			return err
+			return stop(err)
 		}
 		for i := range b.recs {
 			if err := imp.handle(ctx, &b.recs[i]); err != nil {
-				cancel()
-				for range batches {
-				}
-				<-readErr
-				return err
+				return stop(err)
 			}
 		}
 	}
