@@ -32,10 +32,33 @@ type Match struct {
 // It is built on the first FindMatch (imports and syncs need it, opening
 // the window does not) and kept up to date after that.
 type matchIndex struct {
-	byEmail  map[string][]int64
-	byPhone  map[string][]int64
+	byEmail  map[string][]int64 // address → ids, ascending
+	byPhone  map[string][]int64 // number → ids, ascending
 	byName   map[string][]int64 // person name + birthday
 	byPerson map[string][]int64 // person name alone (MatchKeySet.NameAlone)
+	// bySig splits the long lists of byEmail and byPhone by the person
+	// signature of the contacts (personSig): an office line or an info@
+	// address shared by thousands would otherwise have every record that
+	// has it compare names with all of them. Keyed "e"+address and
+	// "p"+number, made by the first lookup that needs it, kept up to date
+	// after that.
+	bySig map[string]map[string][]int64
+}
+
+// longPostings is the length from which a list of byEmail or byPhone is
+// looked up by signature (matchIndex.bySig).
+const longPostings = 32
+
+// personSig is what SamePerson compares of a non-empty folded name: two
+// non-empty names are the same person exactly when their signatures are
+// equal. A name of one word is its own signature; a longer one is its
+// last word and the first byte of its first word.
+func personSig(name string) string {
+	w := strings.Fields(name)
+	if len(w) < 2 {
+		return "1\x00" + name
+	}
+	return "2\x00" + w[len(w)-1] + "\x00" + w[0][:1]
 }
 
 // nameKey identifies a contact by its exact (folded) name and birthday;
@@ -50,10 +73,12 @@ func nameKey(personName string, year, month, day int) string {
 
 func (m *matchIndex) add(r *indexRecord) {
 	for _, e := range r.EmailKeys {
-		m.byEmail[e] = append(m.byEmail[e], r.ID)
+		m.byEmail[e] = insertSorted(m.byEmail[e], r.ID)
+		m.addSig("e"+e, r)
 	}
 	for _, p := range r.PhoneKeys {
-		m.byPhone[p] = append(m.byPhone[p], r.ID)
+		m.byPhone[p] = insertSorted(m.byPhone[p], r.ID)
+		m.addSig("p"+p, r)
 	}
 	if k := nameKey(r.PersonName, r.BirthYear, r.BirthMonth, r.BirthDay); k != "" {
 		m.byName[k] = append(m.byName[k], r.ID)
@@ -65,10 +90,12 @@ func (m *matchIndex) add(r *indexRecord) {
 
 func (m *matchIndex) remove(r *indexRecord) {
 	for _, e := range r.EmailKeys {
-		removePosting(m.byEmail, e, r.ID)
+		removeSorted(m.byEmail, e, r.ID)
+		m.removeSig("e"+e, r)
 	}
 	for _, p := range r.PhoneKeys {
-		removePosting(m.byPhone, p, r.ID)
+		removeSorted(m.byPhone, p, r.ID)
+		m.removeSig("p"+p, r)
 	}
 	if k := nameKey(r.PersonName, r.BirthYear, r.BirthMonth, r.BirthDay); k != "" {
 		removePosting(m.byName, k, r.ID)
@@ -76,6 +103,69 @@ func (m *matchIndex) remove(r *indexRecord) {
 	if r.PersonName != "" {
 		removePosting(m.byPerson, r.PersonName, r.ID)
 	}
+}
+
+// addSig files r under the signature of its name in the split list of
+// key, if that list is split.
+func (m *matchIndex) addSig(key string, r *indexRecord) {
+	if bucket := m.bySig[key]; bucket != nil {
+		sig := sigOf(r.PersonName)
+		bucket[sig] = insertSorted(bucket[sig], r.ID)
+	}
+}
+
+func (m *matchIndex) removeSig(key string, r *indexRecord) {
+	if bucket := m.bySig[key]; bucket != nil {
+		removeSorted(bucket, sigOf(r.PersonName), r.ID)
+	}
+}
+
+// sigOf is personSig, and "" for a contact without a name (the same
+// person as anyone).
+func sigOf(name string) string {
+	if name == "" {
+		return ""
+	}
+	return personSig(name)
+}
+
+// split returns the list of key (ids) split by signature, splitting it
+// now if it was not yet. The caller holds the index's write lock.
+func (ix *index) split(mi *matchIndex, key string, ids []int64) map[string][]int64 {
+	bucket := mi.bySig[key]
+	if bucket == nil {
+		bucket = make(map[string][]int64)
+		for _, id := range ids {
+			if r := ix.recs[id]; r != nil {
+				sig := sigOf(r.PersonName)
+				bucket[sig] = append(bucket[sig], id) // ids ascend
+			}
+		}
+		mi.bySig[key] = bucket
+	}
+	return bucket
+}
+
+// insertSorted adds id to the ascending ids, once.
+func insertSorted(ids []int64, id int64) []int64 {
+	i, found := slices.BinarySearch(ids, id)
+	if found {
+		return ids
+	}
+	return slices.Insert(ids, i, id)
+}
+
+// removeSorted removes id from the ascending list of key.
+func removeSorted(postings map[string][]int64, key string, id int64) {
+	ids := postings[key]
+	if i, found := slices.BinarySearch(ids, id); found {
+		ids = slices.Delete(ids, i, i+1)
+	}
+	if len(ids) == 0 {
+		delete(postings, key)
+		return
+	}
+	postings[key] = ids
 }
 
 // matches returns the match index, building it on first use. The caller
@@ -87,6 +177,7 @@ func (ix *index) matchesIndex() *matchIndex {
 			byPhone:  make(map[string][]int64),
 			byName:   make(map[string][]int64),
 			byPerson: make(map[string][]int64),
+			bySig:    make(map[string]map[string][]int64),
 		}
 		for _, r := range ix.orders[SortCreatedAt] {
 			m.add(r)
@@ -225,25 +316,40 @@ func (s *Store) FindMatchesKeys(ctx context.Context, ks []MatchKeySet) ([]Match,
 // the index's lock.
 func (ix *index) matchOf(mi *matchIndex, k MatchKeySet) Match {
 	// oldest returns the oldest candidate whose name agrees.
-	oldest := func(keys []string, postings map[string][]int64) int64 {
+	oldest := func(kind string, keys []string, postings map[string][]int64) int64 {
 		var found int64
+		older := func(id int64) {
+			if found == 0 || id < found {
+				found = id
+			}
+		}
 		for _, key := range keys {
-			for _, id := range postings[key] {
-				r := ix.recs[id]
-				if r == nil || !SamePerson(r.PersonName, k.PersonName) {
+			ids := postings[key]
+			if len(ids) > longPostings {
+				if k.PersonName == "" {
+					older(ids[0]) // anyone's
 					continue
 				}
-				if found == 0 || id < found {
-					found = id
+				bucket := ix.split(mi, kind+key, ids)
+				for _, sig := range []string{personSig(k.PersonName), ""} {
+					if same := bucket[sig]; len(same) > 0 {
+						older(same[0])
+					}
+				}
+				continue
+			}
+			for _, id := range ids {
+				if r := ix.recs[id]; r != nil && SamePerson(r.PersonName, k.PersonName) {
+					older(id)
 				}
 			}
 		}
 		return found
 	}
-	if id := oldest(k.Emails, mi.byEmail); id != 0 {
+	if id := oldest("e", k.Emails, mi.byEmail); id != 0 {
 		return Match{ID: id, Rule: MatchEmail}
 	}
-	if id := oldest(k.Phones, mi.byPhone); id != 0 {
+	if id := oldest("p", k.Phones, mi.byPhone); id != 0 {
 		return Match{ID: id, Rule: MatchPhone}
 	}
 	if k.Name != "" {

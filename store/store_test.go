@@ -1192,3 +1192,110 @@ func TestChangesWhilePostingsBuildAreReplayed(t *testing.T) {
 		t.Fatalf("contact created while building not found: %v", got)
 	}
 }
+
+// TestPersonSigIsSamePerson: two names have equal signatures exactly when
+// SamePerson says they can be the same person (a name missing matches
+// anyone).
+func TestPersonSigIsSamePerson(t *testing.T) {
+	names := []string{"", "jean dupont", "j dupont", "jacques dupont", "marie dupont", "jean durand",
+		"jean", "dupont", "jean pierre dupont", "j p dupont", "zoe nunez", "z nunez", "nunez zoe",
+		"lukasz kowalski", "ł kowalski", "łukasz kowalski", "jean  dupont", "a b", "a  b c", "b"}
+	for _, a := range names {
+		for _, b := range names {
+			bySig := a == "" || b == "" || personSig(a) == personSig(b)
+			if want := SamePerson(a, b); bySig != want {
+				t.Errorf("%q, %q: signatures say %v, SamePerson %v", a, b, bySig, want)
+			}
+		}
+	}
+}
+
+// TestFindMatchOnASharedNumber: 120 contacts share an office line and an
+// info@ address, more than longPostings, so lookups go by signature; every
+// probe must find what comparing each candidate's name finds, also after
+// contacts are renamed, lose the number or are deleted.
+func TestFindMatchOnASharedNumber(t *testing.T) {
+	s, _ := openTest(t, nil)
+	office := []Phone{{Number: "+33 1 23 45 67 89", Type: "work"}}
+	info := []Email{{Address: "info@acme.example"}}
+	first := []string{"Jean", "Jacques", "Marie", "Zoë", "Ana", ""}
+	last := []string{"Dupont", "Durand", "Núñez", "Martin", ""}
+	var ids []int64
+	for i := range 120 {
+		h := &Human{FirstName: first[i%len(first)], LastName: last[(i/len(first))%len(last)], Phones: office}
+		if h.FirstName == "" && h.LastName == "" {
+			h.Nickname = "no name " + fmt.Sprint(i) // a contact needs something to call it by
+		}
+		if i%3 == 0 {
+			h.Emails = info
+		}
+		ids = append(ids, mustCreate(t, s, h).ID)
+	}
+	probes := []*Human{
+		{FirstName: "Jean", LastName: "Dupont"}, {FirstName: "J.", LastName: "Dupont"}, {FirstName: "Jules", LastName: "Dupont"},
+		{FirstName: "Marie", LastName: "Núñez"}, {FirstName: "Zoe", LastName: "Nunez"}, {FirstName: "Paul", LastName: "Nobody"},
+		{FirstName: "Ana"}, {LastName: "Martin"}, {Nickname: "just a nickname"}, {},
+	}
+	// want compares the name of every contact with the number or address.
+	want := func(p *Human) Match {
+		k := s.MatchKeysOf(p)
+		page, err := s.ListHumans(ctx, Query{PerPage: 100, Page: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := page.Humans
+		for n := 2; n <= page.TotalPages; n++ {
+			more, _ := s.ListHumans(ctx, Query{PerPage: 100, Page: n})
+			all = append(all, more.Humans...)
+		}
+		for _, rule := range []MatchRule{MatchEmail, MatchPhone} {
+			var best int64
+			for _, h := range all {
+				shares := rule == MatchPhone && len(h.Phones) > 0 && len(p.Phones) > 0 ||
+					rule == MatchEmail && len(h.Emails) > 0 && len(p.Emails) > 0
+				if shares && SamePerson(personName(h), k.PersonName) && (best == 0 || h.ID < best) {
+					best = h.ID
+				}
+			}
+			if best != 0 {
+				return Match{ID: best, Rule: rule}
+			}
+		}
+		return Match{}
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, p := range probes {
+			for _, withEmail := range []bool{false, true} {
+				q := *p
+				q.Phones = office
+				if withEmail {
+					q.Emails = info
+				}
+				got, err := s.FindMatch(ctx, &q)
+				if w := want(&q); err != nil || got != w {
+					t.Errorf("%s: %q %q (e-mail %v): FindMatch = %+v, %v; want %+v", when, q.FirstName, q.LastName, withEmail, got, err, w)
+				}
+			}
+		}
+	}
+	check("created")
+	renamed := "Dupont"
+	for _, id := range ids[:40:40] {
+		if _, err := s.UpdateHuman(ctx, id, HumanPatch{LastName: &renamed}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	none := []Phone{}
+	for _, id := range ids[40:50] {
+		if _, err := s.UpdateHuman(ctx, id, HumanPatch{Phones: &none}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids[50:70] {
+		if err := s.TrashHuman(ctx, id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("renamed, number removed, deleted")
+}
