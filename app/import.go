@@ -748,6 +748,19 @@ func (imp *importer) flush(ctx context.Context) error {
 		for i, p := range creates {
 			resolve(p.human)
 			humans[i] = p.human
+			if len(p.photo) == 0 {
+				continue
+			}
+			// Created with its photo: one write of the contact.
+			hash, mediaType, err := tx.PreparePhoto(p.photo)
+			if err != nil {
+				if !isRecordError(err) {
+					return err
+				}
+				imp.s.log.Warn("import: photo not kept", "file", p.file, "record", p.position, "err", err)
+				continue
+			}
+			p.human.PhotoHash, p.human.PhotoType = hash, mediaType
 		}
 		ids, err := tx.CreateHumans(humans)
 		var verr *store.ValidationError
@@ -769,13 +782,9 @@ func (imp *importer) flush(ctx context.Context) error {
 		} else if err != nil {
 			return err
 		}
-		for i, p := range creates {
-			if ids[i] == 0 {
-				continue
-			}
-			created++
-			if err := imp.setPhoto(tx, ids[i], p.photo); err != nil {
-				return err
+		for i := range creates {
+			if ids[i] != 0 {
+				created++
 			}
 		}
 		for _, id := range updates {

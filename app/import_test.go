@@ -461,3 +461,30 @@ func TestImportMergesAcrossFlushes(t *testing.T) {
 		t.Fatalf("%d companies, want Initech once", len(cs))
 	}
 }
+
+// TestImportKeepsPhotos: a card's photo comes with its contact, written
+// with it; a photo that is no image is left out and the contact kept.
+func TestImportKeepsPhotos(t *testing.T) {
+	svc := openService(t, t.TempDir(), nil)
+	notImage := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Picture\r\nN:Picture;No;;;\r\n" +
+		"PHOTO;ENCODING=b;TYPE=JPEG:bm90IGFuIGltYWdl\r\nEND:VCARD\r\n"
+	apple, err := os.ReadFile(sample(t, "carddav/testdata/apple_contacts.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Import(ctx, strings.NewReader(string(apple)+notImage), "apple.vcf", FormatVCard, ImportOptions{})
+	if err != nil || res.Failed != 0 || res.Created != 4 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	john, err := svc.Search(ctx, "appleseed", 10)
+	if err != nil || len(john) != 1 || john[0].PhotoHash == "" || john[0].PhotoType != "image/jpeg" {
+		t.Fatalf("John: %+v %v", john, err)
+	}
+	if data, mt, err := svc.Photo(ctx, john[0].PhotoHash); err != nil || len(data) == 0 || mt != "image/jpeg" {
+		t.Fatalf("John's photo: %d bytes, %q, %v", len(data), mt, err)
+	}
+	none, err := svc.Search(ctx, "no picture", 10)
+	if err != nil || len(none) != 1 || none[0].PhotoHash != "" {
+		t.Fatalf("the contact with a photo that is no image: %+v %v", none, err)
+	}
+}

@@ -152,12 +152,22 @@ func (w *writer) currentRecord(id int64) *indexRecord {
 	return r
 }
 
-// recordWritten notes a contact's new index record (nil: deleted).
+// recordWritten notes a contact's new index record (nil: deleted). A
+// contact written twice in one transaction (created, then given its
+// photo) makes one change for the index, from the record it had before
+// the transaction to the last: the index never takes in, and takes out
+// again, a record no one saw.
 func (w *writer) recordWritten(old, new *indexRecord, id int64) {
 	if w.written == nil {
 		w.written = make(map[int64]*indexRecord)
+		w.deltaAt = make(map[int64]int)
 	}
 	w.written[id] = new
+	if i, ok := w.deltaAt[id]; ok {
+		w.humans[i].new = new
+		return
+	}
+	w.deltaAt[id] = len(w.humans)
 	w.humans = append(w.humans, humanDelta{old: old, new: new})
 }
 
@@ -206,6 +216,7 @@ func (w *writer) storeHuman(h *Human, data []byte, rec *indexRecord) error {
 	} else {
 		rec.ID, rec.Revision = h.ID, h.Revision
 		rec.CreatedAt, rec.UpdatedAt = h.CreatedAt.UnixNano(), h.UpdatedAt.UnixNano()
+		rec.HasPhoto = h.PhotoHash != "" || h.PhotoURL != "" // a hash naming no photo was dropped
 	}
 	if err := w.tx.Bucket(bucketSummaries).Put(itob(h.ID), rec.marshalBinary()); err != nil {
 		return fmt.Errorf("store: writing index of contact %d: %w", h.ID, err)
@@ -245,12 +256,22 @@ func (w *writer) assignHuman(h *Human) error {
 		return fmt.Errorf("store: allocating an id: %w", err)
 	}
 	h.ID = int64(seq)
-	if h.PhotoHash != "" && w.tx.Bucket(bucketPhotos).Get([]byte(h.PhotoHash)) == nil {
-		// Photos are stored by SetPhoto; a hash naming none is dropped.
-		h.PhotoHash, h.PhotoType = "", ""
-	} else if h.PhotoHash != "" {
-		if err := w.retainPhoto(h.PhotoHash, h.PhotoType, nil); err != nil {
-			return err
+	if h.PhotoHash != "" {
+		photo, prepared := w.newPhotos[h.PhotoHash]
+		switch {
+		case prepared:
+			h.PhotoType = photo.mediaType
+			if err := w.retainPhoto(h.PhotoHash, photo.mediaType, photo.data); err != nil {
+				return err
+			}
+		case w.tx.Bucket(bucketPhotos).Get([]byte(h.PhotoHash)) != nil:
+			if err := w.retainPhoto(h.PhotoHash, h.PhotoType, nil); err != nil {
+				return err
+			}
+		default:
+			// Photos are stored by SetPhoto (or prepared with
+			// Tx.PreparePhoto); a hash naming none is dropped.
+			h.PhotoHash, h.PhotoType = "", ""
 		}
 	}
 	if h.CreatedAt.IsZero() {

@@ -378,9 +378,17 @@ type writer struct {
 	rev      uint64
 
 	humans    []humanDelta
-	written   map[int64]*indexRecord // the latest record of each contact written
+	deltaAt   map[int64]int            // contact → its change in humans
+	newPhotos map[string]preparedPhoto // photos prepared for new contacts (Tx.PreparePhoto), by hash
+	written   map[int64]*indexRecord   // the latest record of each contact written
 	companies []namedDelta
 	groups    []namedDelta
+}
+
+// preparedPhoto is a photo kept for the contacts a transaction creates.
+type preparedPhoto struct {
+	mediaType string
+	data      []byte
 }
 
 type namedDelta struct {

@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -1298,4 +1300,106 @@ func TestFindMatchOnASharedNumber(t *testing.T) {
 		}
 	}
 	check("renamed, number removed, deleted")
+}
+
+// TestTxWritesAContactTwice: a contact created, given a photo and renamed
+// in one transaction reaches the index once, as it ends: searchable by
+// its final name only, listed with its photo, counted once.
+func TestTxWritesAContactTwice(t *testing.T) {
+	s, _ := openTest(t, nil)
+	var id int64
+	err := s.Write(ctx, func(tx *Tx) error {
+		ids, err := tx.CreateHumans([]*Human{{FirstName: "Alpha", LastName: "Zeppelin"}})
+		if err != nil {
+			return err
+		}
+		id = ids[0]
+		if _, err := tx.SetPhoto(id, pngPixel); err != nil {
+			return err
+		}
+		beta := "Bravo"
+		_, err = tx.UpdateHuman(id, HumanPatch{FirstName: &beta}, "")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Search(ctx, "alpha", 10); len(got) != 0 {
+		t.Fatalf("the name it had inside the transaction is searchable: %+v", got)
+	}
+	got, err := s.Search(ctx, "bravo", 10)
+	if err != nil || len(got) != 1 || got[0].ID != id || got[0].PhotoHash == "" {
+		t.Fatalf("search bravo: %+v %v", got, err)
+	}
+	page, err := s.ListHumans(ctx, Query{PerPage: 10})
+	if err != nil || page.Total != 1 || len(page.Humans) != 1 {
+		t.Fatalf("list: %+v %v", page, err)
+	}
+	if m, _ := s.FindMatch(ctx, &Human{FirstName: "Bravo", LastName: "Zeppelin"}); m.Rule != MatchNone {
+		t.Fatalf("a name without birthday matched: %+v", m)
+	}
+	if sum, ok := s.idx.summary(id); !ok || !sum.HasPhoto || sum.DisplayName != "Bravo Zeppelin" {
+		t.Fatalf("summary %+v %v", sum, ok)
+	}
+}
+
+// TestPreparePhoto: a photo prepared in a transaction is stored with the
+// contacts created with its hash (once, counted for each), and not at
+// all when none is; what is not an image is refused.
+func TestPreparePhoto(t *testing.T) {
+	s, _ := openTest(t, nil)
+	var a, b int64
+	var hash string
+	err := s.Write(ctx, func(tx *Tx) error {
+		var mediaType string
+		var err error
+		if hash, mediaType, err = tx.PreparePhoto(pngPixel); err != nil || mediaType != "image/png" {
+			return fmt.Errorf("prepare: %q %v", mediaType, err)
+		}
+		if _, _, err := tx.PreparePhoto([]byte("not an image")); err == nil {
+			return errors.New("a text was taken for a photo")
+		}
+		unused, _, err := tx.PreparePhoto(append(slices.Clone(pngPixel), 0))
+		if err != nil || unused == hash {
+			return fmt.Errorf("second photo: %v", err)
+		}
+		ids, err := tx.CreateHumans([]*Human{
+			{FirstName: "A", PhotoHash: hash, PhotoType: "image/png"},
+			{FirstName: "B", PhotoHash: hash, PhotoType: "image/jpeg"},
+		})
+		if err != nil {
+			return err
+		}
+		a, b = ids[0], ids[1]
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{a, b} {
+		h, err := s.GetHuman(ctx, id)
+		if err != nil || h.PhotoHash != hash || h.PhotoType != "image/png" {
+			t.Fatalf("contact %d: %+v %v", id, h, err)
+		}
+	}
+	if data, mt, err := s.Photo(ctx, hash); err != nil || !bytes.Equal(data, pngPixel) || mt != "image/png" {
+		t.Fatalf("photo: %d bytes, %q, %v", len(data), mt, err)
+	}
+	sum := sha256.Sum256(append(slices.Clone(pngPixel), 0))
+	if _, _, err := s.Photo(ctx, hex.EncodeToString(sum[:])); err == nil {
+		t.Fatal("a photo no contact took was stored")
+	}
+	// Counted once for each contact: deleting one keeps it.
+	if err := s.DeleteHuman(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Photo(ctx, hash); err != nil {
+		t.Fatalf("the photo went with the first contact: %v", err)
+	}
+	if err := s.DeleteHuman(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Photo(ctx, hash); err == nil {
+		t.Fatal("the photo outlived its contacts")
+	}
 }

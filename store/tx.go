@@ -97,6 +97,24 @@ func (t *Tx) RestoreHuman(id int64) (*Human, error) {
 	return cloneHuman(h), nil
 }
 
+// PreparePhoto checks data as SetPhoto does and keeps it for the
+// contacts this transaction creates with its hash (Human.PhotoHash and
+// PhotoType as returned): the photo is stored with the first of them,
+// and not at all if none is created. An import gives its new contacts
+// their photos this way, in the write that creates them, rather than
+// writing each contact a second time with SetPhoto.
+func (t *Tx) PreparePhoto(data []byte) (hash, mediaType string, err error) {
+	hash, mediaType, verr := checkPhoto(data)
+	if verr != nil {
+		return "", "", verr
+	}
+	if t.w.newPhotos == nil {
+		t.w.newPhotos = make(map[string]preparedPhoto)
+	}
+	t.w.newPhotos[hash] = preparedPhoto{mediaType, data}
+	return hash, mediaType, nil
+}
+
 // SetPhoto stores data as the photo of a live contact, as Store.SetPhoto
 // does.
 func (t *Tx) SetPhoto(id int64, data []byte) (*Human, error) {
