@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -1401,5 +1402,33 @@ func TestPreparePhoto(t *testing.T) {
 	}
 	if _, _, err := s.Photo(ctx, hash); err == nil {
 		t.Fatal("the photo outlived its contacts")
+	}
+}
+
+// TestValidateAllChangesNothing: ValidateAll reports for each contact what
+// Validate reports, and leaves the contacts as they were (it normalises
+// copies).
+func TestValidateAllChangesNothing(t *testing.T) {
+	s, _ := openTest(t, nil)
+	hs := []*Human{
+		{FirstName: "  Ada ", Phones: []Phone{{Number: " +44 20 7946 0958 ", Type: " WORK "}}, Emails: []Email{{Address: " ada@example.org ", Type: "Home"}}},
+		{FirstName: "Bad", Emails: []Email{{Address: "not an address"}}, URLs: []URL{{URL: " https://example.org ", Type: " Blog"}}},
+		{LastName: "Lovelace", Addresses: []Address{{City: " London ", Type: " HOME "}}, IMs: []IM{{Handle: " ada ", Service: " Skype "}}},
+	}
+	before, _ := json.Marshal(hs)
+	problems, err := s.ValidateAll(ctx, hs)
+	if err != nil || len(problems) != len(hs) {
+		t.Fatalf("%v %v", problems, err)
+	}
+	for i, h := range hs {
+		if one := s.Validate(ctx, h); fmt.Sprint(one) != fmt.Sprint(problems[i]) {
+			t.Errorf("contact %d: ValidateAll says %v, Validate %v", i, problems[i], one)
+		}
+	}
+	if problems[0] != nil || problems[1] == nil || problems[2] != nil {
+		t.Fatalf("problems %v", problems)
+	}
+	if after, _ := json.Marshal(hs); string(after) != string(before) {
+		t.Fatalf("ValidateAll changed its contacts:\n%s\n%s", before, after)
 	}
 }
