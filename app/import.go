@@ -164,6 +164,7 @@ type importer struct {
 
 	companies map[string]int64 // folded name → id (negative: created at the next flush)
 	groups    map[string]int64
+	folded    map[string]string // name as written → foldKey
 	nextFake  int64
 
 	// Companies and groups to create, and contacts of the book to
@@ -880,7 +881,7 @@ func (imp *importer) companyID(ctx context.Context, name string) (int64, error) 
 			imp.companies[foldKey(c.Name)] = c.ID
 		}
 	}
-	key := foldKey(name)
+	key := imp.foldKey(name)
 	if id, ok := imp.companies[key]; ok {
 		return id, nil
 	}
@@ -907,7 +908,7 @@ func (imp *importer) groupID(ctx context.Context, name string) (int64, error) {
 			imp.groups[foldKey(g.Name)] = g.ID
 		}
 	}
-	key := foldKey(name)
+	key := imp.foldKey(name)
 	if id, ok := imp.groups[key]; ok {
 		return id, nil
 	}
@@ -964,6 +965,20 @@ func (imp *importer) finish(ctx context.Context) (ImportResult, error) {
 // foldKey is how names of companies and groups are compared: the store
 // keeps group names unique ignoring case and accents.
 func foldKey(s string) string { return store.Fold(strings.Join(strings.Fields(s), " ")) }
+
+// foldKey is foldKey for the names of this import's records, each folded
+// once: a file names a few companies and groups thousands of times.
+func (imp *importer) foldKey(name string) string {
+	if k, ok := imp.folded[name]; ok {
+		return k
+	}
+	if imp.folded == nil {
+		imp.folded = make(map[string]string)
+	}
+	k := foldKey(name)
+	imp.folded[strings.Clone(name)] = k
+	return k
+}
 
 func containsID(ids []int64, id int64) bool {
 	for _, x := range ids {
