@@ -108,6 +108,9 @@ func TestCanonicalLinesCompareAsFields(t *testing.T) {
 			asFields := make([]entry, len(it.lines))
 			for i, l := range it.lines {
 				asFields[i] = entry{l.name, l.field()}
+				if got, want := normCanon(l.name, l), normLine(l.name, asFields[i].f); got != want {
+					t.Fatalf("normCanon %q, normLine of its field %q", got, want)
+				}
 			}
 			for i, l := range it.lines {
 				for _, e := range read {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-vcard"
 )
@@ -202,17 +203,36 @@ func sameLines(a []entry, b []canonLine) bool {
 		if identicalLine(a[0], b[0]) {
 			return true
 		}
-		return normLine(a[0].name, a[0].f) == normLine(b[0].name, b[0].field())
+		return normLine(a[0].name, a[0].f) == normCanon(b[0].name, b[0])
 	}
 	na := make([]string, len(a))
 	nb := make([]string, len(b))
 	for i := range a {
 		na[i] = normLine(a[i].name, a[i].f)
-		nb[i] = normLine(b[i].name, b[i].field())
+		nb[i] = normCanon(b[i].name, b[i])
 	}
 	slices.Sort(na)
 	slices.Sort(nb)
 	return slices.Equal(na, nb)
+}
+
+// normScratch keeps the fields normCanon fills, from call to call.
+var normScratch = sync.Pool{New: func() any { return &vcard.Field{Params: vcard.Params{}} }}
+
+// normCanon is normLine of a canonical line, in a field kept from one
+// call to the next rather than one built for it (canonLine.field): Decode
+// compares every line of a card that is not canonical to the byte.
+func normCanon(name string, l canonLine) string {
+	f := normScratch.Get().(*vcard.Field)
+	for _, p := range l.params {
+		f.Params[p.key] = p.vals
+	}
+	f.Value = l.value
+	s := normLine(name, f)
+	f.Value = ""
+	clear(f.Params)
+	normScratch.Put(f)
+	return s
 }
 
 // identicalLine reports whether a line read is the same to the byte as a
