@@ -159,7 +159,26 @@ func appendItemKey(dst []byte, kind string, parts ...string) []byte {
 	}
 	dst = append(dst, kind...)
 	dst = append(dst, '-')
-	return strconv.AppendUint(dst, h, 36)
+	return appendBase36(dst, h)
+}
+
+// appendBase36 appends h in base 36 as strconv.AppendUint(dst, h, 36)
+// does (stored keys are written so), dividing by a constant, which the
+// compiler turns into a multiplication: strconv's division by a variable
+// base was the costliest step of decoding a card.
+func appendBase36(dst []byte, h uint64) []byte {
+	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+	var buf [13]byte // 36^13 > 2^64
+	i := len(buf)
+	for h >= 36 {
+		q := h / 36
+		i--
+		buf[i] = digits[h-q*36]
+		h = q
+	}
+	i--
+	buf[i] = digits[h]
+	return append(dst, buf[i:]...)
 }
 
 // keyBuilder makes the item keys of one card (appendItemKey) in one buffer,

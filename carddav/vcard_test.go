@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -755,6 +756,21 @@ func TestGoVcardReadsOurOutput(t *testing.T) {
 			if a, b := NormalizedLines(card), NormalizedLines(back); !slices.Equal(a, b) {
 				t.Fatalf("go-vcard reads differently:\n%q\n%q", a, b)
 			}
+		}
+	}
+}
+
+// Item keys are stored (in the parameters of kept original lines), so
+// appendBase36 must write exactly what strconv does in base 36.
+func TestAppendBase36IsStrconv(t *testing.T) {
+	values := []uint64{0, 1, 35, 36, 37, 36*36 - 1, 36 * 36, 1<<63 - 1, 1 << 63, ^uint64(0)}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		values = append(values, r.Uint64()>>r.UintN(64))
+	}
+	for _, v := range values {
+		if got, want := string(appendBase36([]byte("x-"), v)), "x-"+strconv.FormatUint(v, 36); got != want {
+			t.Fatalf("appendBase36(%d) = %q, want %q", v, got, want)
 		}
 	}
 }
