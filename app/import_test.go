@@ -488,3 +488,39 @@ func TestImportKeepsPhotos(t *testing.T) {
 		t.Fatalf("the contact with a photo that is no image: %+v %v", none, err)
 	}
 }
+
+// Re-importing an updated export adds what the cards gained outside the
+// model (unknown properties, labelled dates, a second note) to contacts
+// that already keep unknown lines, and a third import changes nothing.
+func TestReimportAddsNewUnknownLines(t *testing.T) {
+	svc := openService(t, t.TempDir(), nil)
+	card := func(extra ...string) string {
+		lines := append([]string{"BEGIN:VCARD", "VERSION:3.0", "UID:ada-1", "FN:Ada Lovelace", "N:Lovelace;Ada;;;",
+			"item1.TEL;TYPE=CELL:+44 20 7946 0001", "item1.X-ABLabel:Boat", "X-FOO:1"}, extra...)
+		return strings.Join(append(lines, "END:VCARD"), "\r\n") + "\r\n"
+	}
+	first, err := svc.Import(ctx, strings.NewReader(card()), "a.vcf", FormatAuto, ImportOptions{})
+	if err != nil || first.Created != 1 {
+		t.Fatalf("first import: %+v %v", first.ImportResultCounts, err)
+	}
+	updated := card("NOTE:first", "NOTE:second", "X-BAR:2", "item2.X-ABDATE:2010-06-05", "item2.X-ABLabel:Wedding")
+	for i, want := range []ImportResultCounts{{Updated: 1}, {Skipped: 1}} {
+		res, err := svc.Import(ctx, strings.NewReader(updated), "a.vcf", FormatAuto, ImportOptions{})
+		if err != nil || res.ImportResultCounts != want {
+			t.Fatalf("import %d: %+v %v, want %+v", i+2, res.ImportResultCounts, err, want)
+		}
+	}
+	var out bytes.Buffer
+	if _, err := svc.Export(ctx, ExportRequest{Format: ExportVCard}, &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"X-FOO:1", "X-BAR:2", "NOTE:first", "second", "X-ABDATE:2010-06-05", "X-ABLABEL:Wedding", "X-ABLABEL:Boat"} {
+		if !strings.Contains(strings.ToUpper(got), strings.ToUpper(want)) {
+			t.Errorf("export lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "X-FOO"); n != 1 {
+		t.Errorf("X-FOO written %d times:\n%s", n, got)
+	}
+}

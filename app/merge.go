@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/humans-contacts/humans/carddav"
 	"github.com/humans-contacts/humans/store"
 )
 
@@ -13,7 +14,8 @@ import (
 // it recognised: what base lacks is taken from incoming, lists are
 // united (an entry already there is not added twice), and where both have
 // a different value for a single field base keeps its own and the
-// incoming value is written into the notes, so nothing is lost. It
+// incoming value is written into the notes, and the vCard lines the model
+// does not hold are joined (carddav.MergeExtra), so nothing is lost. It
 // reports whether base changed. Merging the same incoming twice changes
 // nothing the second time.
 func mergeInto(base, incoming *Human, region string) bool {
@@ -84,11 +86,16 @@ func mergeInto(base, incoming *Human, region string) bool {
 		}
 	}
 	for k, v := range incoming.Extra {
-		if _, ok := base.Extra[k]; !ok {
+		old, ok := base.Extra[k]
+		switch {
+		case !ok:
 			if base.Extra == nil {
 				base.Extra = map[string][]byte{}
 			}
 			base.Extra[k] = slices.Clone(v)
+		case k == carddav.ExtraKey:
+			// The vCard lines the model does not hold, of both cards.
+			base.Extra[k] = carddav.MergeExtra(old, v)
 		}
 	}
 	if incoming.Notes != "" && !strings.Contains(base.Notes, incoming.Notes) {

@@ -108,6 +108,14 @@
 // folded, no BEGIN/END). Encode converts the lines to the version it
 // writes. PRODID and VERSION are not kept: Encode writes its own.
 //
+// When an import recognises a contact in a second card, [MergeExtra]
+// joins the two cards' Extra["vcard"]: the second card's lines converted
+// to the first's version, its item groups renamed where the first uses
+// the same names, and only what the first lacks added (an unmapped line,
+// or a group such as an X-ABDATE with its X-ABLabel, that the first does
+// not have; the original form of a value the first has none for, with
+// its label). Merging the same card again adds nothing.
+//
 // Both directions round-trip: card → Decode → Encode (same version) keeps
 // every property and parameter of the original, compared as sets of
 // normalized lines ([NormalizedLines]); and Human → Encode → Decode gives

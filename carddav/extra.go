@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -52,6 +54,174 @@ func parseExtra(b []byte) (*extra, error) {
 		ex.extras = append(ex.extras, entry{rl.name, f})
 	}
 	return ex, nil
+}
+
+// MergeExtra joins what Decode kept (Human.Extra[ExtraKey]) of two cards
+// of one person, as an import merging a record into a contact does:
+// base's lines stay as they are, followed by incoming's original forms of
+// the values base keeps none for and by incoming's unmapped lines that
+// base does not have (an item group, such as an X-ABDATE with its
+// X-ABLabel, counts as one). Incoming's lines are converted to base's
+// vCard version and their item groups renamed where base uses the same
+// names, so that a label stays with its own value; the label of a value
+// both have is base's. The result is base itself when there is nothing to
+// add, so merging the same incoming again adds nothing.
+func MergeExtra(base, incoming []byte) []byte {
+	if len(incoming) == 0 {
+		return base
+	}
+	if len(base) == 0 {
+		return slices.Clone(incoming)
+	}
+	bx, _ := parseExtra(base)
+	ix, _ := parseExtra(incoming)
+	if bx.version != "" && ix.version != "" && major(bx.version) != major(ix.version) {
+		// Compared and written in base's version.
+		for _, es := range ix.shadows {
+			convertEntries(es, bx.version)
+		}
+		convertEntries(ix.extras, bx.version)
+	}
+
+	// Original forms of values base has none of, and the groups they
+	// bring along.
+	var add []entry
+	withShadow := map[string]bool{}
+	for _, key := range slices.Sorted(maps.Keys(ix.shadows)) {
+		if _, ok := bx.shadows[key]; ok {
+			continue
+		}
+		for _, e := range ix.shadows[key] {
+			add = append(add, e)
+			if e.f.Group != "" {
+				withShadow[strings.ToLower(e.f.Group)] = true
+			}
+		}
+	}
+	// Unmapped lines: a line outside any group by itself, a group of
+	// unmapped lines as a whole, whatever its name.
+	have := map[string]bool{}
+	for _, e := range bx.extras {
+		if e.f.Group == "" {
+			have[normLine(e.name, e.f)] = true
+		}
+	}
+	for g, es := range groupsOf(bx.extras) {
+		if !bx.mappedGroups[g] {
+			have[groupSignature(es)] = true
+		}
+	}
+	inGroups := groupsOf(ix.extras)
+	for _, e := range ix.extras {
+		g := strings.ToLower(e.f.Group)
+		switch {
+		case g == "":
+			if n := normLine(e.name, e.f); !have[n] {
+				have[n] = true
+				add = append(add, e)
+			}
+		case ix.mappedGroups[g]:
+			// The label of a value: it comes with the value's original
+			// form, or not at all.
+			if withShadow[g] {
+				add = append(add, e)
+			}
+		case inGroups[g] != nil:
+			if sig := groupSignature(inGroups[g]); !have[sig] {
+				have[sig] = true
+				add = append(add, inGroups[g]...)
+			}
+			inGroups[g] = nil // the group is handled at its first line
+		}
+	}
+	if len(add) == 0 {
+		return base
+	}
+
+	renamed := groupRenames(bx, ix, add)
+	out := slices.Clone(base)
+	if !bytes.HasSuffix(out, []byte("\n")) {
+		out = append(out, "\r\n"...)
+	}
+	for _, e := range add {
+		f := e.f
+		if g, ok := renamed[strings.ToLower(f.Group)]; ok {
+			f = copyField(f)
+			f.Group = g
+		}
+		out = appendLine(out, e.name, f)
+	}
+	return out
+}
+
+// convertEntries converts es, in place, to the vCard version.
+func convertEntries(es []entry, version string) {
+	for i, e := range es {
+		es[i].name, es[i].f = convertField(e.name, copyField(e.f), version)
+	}
+}
+
+// groupsOf returns the lines of es that have an item group, by group
+// (lower case).
+func groupsOf(es []entry) map[string][]entry {
+	groups := map[string][]entry{}
+	for _, e := range es {
+		if g := strings.ToLower(e.f.Group); g != "" {
+			groups[g] = append(groups[g], e)
+		}
+	}
+	return groups
+}
+
+// groupSignature is what a group of lines says, without its name.
+func groupSignature(es []entry) string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		f := *e.f
+		f.Group = ""
+		lines[i] = normLine(e.name, &f)
+	}
+	slices.Sort(lines)
+	return "group\x00" + strings.Join(lines, "\x00")
+}
+
+// groupRenames gives each group of incoming's lines in add that base
+// also uses a name neither card uses (item1, item2...).
+func groupRenames(bx, ix *extra, add []entry) map[string]string {
+	taken := map[string]bool{}
+	for _, x := range []*extra{bx, ix} {
+		for _, sh := range x.shadows {
+			for _, e := range sh {
+				taken[strings.ToLower(e.f.Group)] = true
+			}
+		}
+		for _, e := range x.extras {
+			taken[strings.ToLower(e.f.Group)] = true
+		}
+	}
+	inBase := map[string]bool{}
+	for g := range groupsOf(bx.extras) {
+		inBase[g] = true
+	}
+	for _, sh := range bx.shadows {
+		for g := range groupsOf(sh) {
+			inBase[g] = true
+		}
+	}
+	renamed := map[string]string{}
+	next := 1
+	for _, e := range add {
+		g := strings.ToLower(e.f.Group)
+		if g == "" || !inBase[g] || renamed[g] != "" {
+			continue
+		}
+		for taken[fmt.Sprintf("item%d", next)] {
+			next++
+		}
+		renamed[g] = fmt.Sprintf("item%d", next)
+		taken[renamed[g]] = true
+	}
+	return renamed
 }
 
 // unfoldLines splits text into logical lines.

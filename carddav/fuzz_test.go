@@ -78,3 +78,32 @@ func roundTrip(t *testing.T, c vcard.Card) {
 		_ = ConvertTo(back, map[string]string{"3.0": "4.0", "4.0": "3.0"}[v])
 	}
 }
+
+// FuzzMergeExtra joins what Decode kept of two cards read from anything:
+// no panic, the result is a card's worth of readable lines, and merging
+// the second card again adds nothing.
+func FuzzMergeExtra(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var kept [][]byte
+		_ = ReadCards(bytes.NewReader(data), func(_ int, c vcard.Card, err error) error {
+			if err == nil {
+				if p, err := Decode(c); err == nil {
+					kept = append(kept, p.Human.Extra[ExtraKey])
+				}
+			}
+			return nil
+		})
+		if len(kept) < 2 {
+			return
+		}
+		base, in := kept[0], kept[len(kept)-1]
+		merged := MergeExtra(base, in)
+		if again := MergeExtra(merged, in); !bytes.Equal(again, merged) {
+			t.Fatalf("merging twice added more:\n%s\nthen:\n%s", merged, again)
+		}
+		if _, err := parseExtra(merged); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
