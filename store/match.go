@@ -246,6 +246,22 @@ func (k MatchKeySet) Keys() []string {
 	return keys
 }
 
+// firstAndLastWord returns the first and last of s's words (as
+// strings.Fields splits them), and whether it has two at least, without
+// splitting s: an import compares a name with every contact sharing a
+// number or an address.
+func firstAndLastWord(s string) (first, last string, ok bool) {
+	n := 0
+	for w := range strings.FieldsSeq(s) {
+		if n == 0 {
+			first = w
+		}
+		last = w
+		n++
+	}
+	return first, last, n >= 2
+}
+
 // SamePerson reports whether two folded person names can name the same
 // person: one is empty, they are equal, or they end with the same
 // surname and start with the same letter ("j dupont", "jean dupont").
@@ -253,11 +269,12 @@ func SamePerson(a, b string) bool {
 	if a == "" || b == "" || a == b {
 		return true
 	}
-	wa, wb := strings.Fields(a), strings.Fields(b)
-	if len(wa) < 2 || len(wb) < 2 {
+	fa, la, ok := firstAndLastWord(a)
+	if !ok {
 		return false
 	}
-	return wa[len(wa)-1] == wb[len(wb)-1] && wa[0][0] == wb[0][0]
+	fb, lb, ok := firstAndLastWord(b)
+	return ok && la == lb && fa[0] == fb[0]
 }
 
 // FindMatchKeys is FindMatch with the keys computed already.

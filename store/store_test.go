@@ -1213,6 +1213,30 @@ func TestPersonSigIsSamePerson(t *testing.T) {
 	}
 }
 
+// SamePerson is the rule of its doc comment over words as strings.Fields
+// splits them, and compares without allocating.
+func TestSamePersonByWords(t *testing.T) {
+	byFields := func(a, b string) bool {
+		if a == "" || b == "" || a == b {
+			return true
+		}
+		wa, wb := strings.Fields(a), strings.Fields(b)
+		return len(wa) >= 2 && len(wb) >= 2 && wa[len(wa)-1] == wb[len(wb)-1] && wa[0][0] == wb[0][0]
+	}
+	names := []string{"", " ", "jean dupont", "j dupont", "jean\tdupont", " jean dupont ", "jean\u00a0dupont",
+		"jean pierre dupont", "marie dupont", "dupont", "łukasz kowalski", "ł kowalski", "a b", "b a"}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := SamePerson(a, b), byFields(a, b); got != want {
+				t.Errorf("SamePerson(%q, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { SamePerson("jean pierre dupont", "j dupont") }); n != 0 {
+		t.Errorf("SamePerson allocates %v times", n)
+	}
+}
+
 // TestFindMatchOnASharedNumber: 120 contacts share an office line and an
 // info@ address, more than longPostings, so lookups go by signature; every
 // probe must find what comparing each candidate's name finds, also after
