@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -523,4 +524,24 @@ func TestReimportAddsNewUnknownLines(t *testing.T) {
 	if n := strings.Count(got, "X-FOO"); n != 1 {
 		t.Errorf("X-FOO written %d times:\n%s", n, got)
 	}
+}
+
+// waitForFlush holds a worker while a flush runs and lets it go when the
+// flush ends or the import is cancelled.
+func TestWaitForFlush(t *testing.T) {
+	imp := (&Service{}).newImporter(ImportOptions{})
+	imp.waitForFlush(ctx) // no flush: returns at once
+
+	ended := imp.flushing()
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	imp.waitForFlush(short)
+	if short.Err() == nil {
+		t.Fatal("waitForFlush returned while a flush ran")
+	}
+	done := make(chan struct{})
+	go func() { imp.waitForFlush(ctx); close(done) }()
+	ended()
+	<-done // returns once the flush ended (the test times out otherwise)
+	imp.waitForFlush(ctx)
 }
