@@ -466,16 +466,22 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.blob.Store(nil)
+	// A bulk change merges into the sort orders on every core while the
+	// rest of the index takes it in.
+	bulk := len(deltas) > bulkThreshold
+	var merging sync.WaitGroup
+	merged := make([][]*indexRecord, len(SortKeys))
+	if bulk {
+		removed, added := bulkChanges(deltas)
+		for i, key := range SortKeys {
+			order := ix.orders[key]
+			merging.Go(func() { merged[i] = mergeOrder(order, removed, added, compareBy(key)) })
+		}
+	}
 	if ix.post != nil {
 		ix.applyPostings(deltas)
 	} else {
 		ix.pending = append(ix.pending, deltas...)
-	}
-	bulk := len(deltas) > bulkThreshold
-	var removed map[int64]struct{}
-	var added []*indexRecord
-	if bulk {
-		removed = make(map[int64]struct{})
 	}
 	for _, d := range deltas {
 		if ix.matching != nil {
@@ -488,9 +494,7 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 		}
 		if d.old != nil && d.old.live() {
 			ix.removeLiveRefs(d.old)
-			if bulk {
-				removed[d.old.ID] = struct{}{}
-			} else {
+			if !bulk {
 				for _, key := range SortKeys {
 					ix.orders[key] = removeFromOrder(ix.orders[key], d.old, compareBy(key))
 				}
@@ -506,9 +510,7 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 		ix.maxID = max(ix.maxID, d.new.ID)
 		if d.new.live() {
 			ix.addLiveRefs(d.new)
-			if bulk {
-				added = append(added, d.new)
-			} else {
+			if !bulk {
 				for _, key := range SortKeys {
 					ix.orders[key] = insertIntoOrder(ix.orders[key], d.new, compareBy(key))
 				}
@@ -518,20 +520,35 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 	if !bulk {
 		return
 	}
-	// A contact written twice in one commit is in added twice, and one
-	// removed in the same commit it was added is in removed: keep only the
-	// version the index now holds.
-	added = slices.DeleteFunc(added, func(r *indexRecord) bool { return ix.recs[r.ID] != r })
-	var wg sync.WaitGroup
-	merged := make([][]*indexRecord, len(SortKeys))
-	for i, key := range SortKeys {
-		order := ix.orders[key]
-		wg.Go(func() { merged[i] = mergeOrder(order, removed, added, compareBy(key)) })
-	}
-	wg.Wait()
+	merging.Wait()
 	for i, key := range SortKeys {
 		ix.orders[key] = merged[i]
 	}
+}
+
+// bulkChanges returns the live contacts deltas remove from the sort
+// orders, by id, and the live records they add: of a contact written
+// twice, or added and removed again, only the version the index holds
+// once deltas are applied.
+func bulkChanges(deltas []humanDelta) (removed map[int64]struct{}, added []*indexRecord) {
+	removed = make(map[int64]struct{})
+	last := make(map[int64]*indexRecord, len(deltas)) // what ix.recs will hold
+	for _, d := range deltas {
+		if d.old != nil {
+			if d.old.live() {
+				removed[d.old.ID] = struct{}{}
+			}
+			last[d.old.ID] = nil
+		}
+		if d.new != nil {
+			last[d.new.ID] = d.new
+			if d.new.live() {
+				added = append(added, d.new)
+			}
+		}
+	}
+	added = slices.DeleteFunc(added, func(r *indexRecord) bool { return last[r.ID] != r })
+	return removed, added
 }
 
 // mergeOrder returns order without the removed ids, with added merged in

@@ -929,6 +929,53 @@ func TestBulkCreate(t *testing.T) {
 	checkIndexConsistent(t, s)
 }
 
+// A transaction of many kinds of changes at once (new contacts, renames
+// that move contacts in every order, restores, a contact created and
+// renamed in the same transaction) leaves the index as a rebuild would.
+func TestBulkMixedTransaction(t *testing.T) {
+	s, _ := openTest(t, nil)
+	var existing []int64
+	for i := range 60 {
+		h := mustCreate(t, s, &Human{FirstName: fmt.Sprintf("Old%02d", i), LastName: "Mixte"})
+		existing = append(existing, h.ID)
+	}
+	for _, id := range existing[40:] {
+		if err := s.TrashHuman(ctx, id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := s.Write(ctx, func(tx *Tx) error {
+		var batch []*Human
+		for i := range 40 {
+			batch = append(batch, &Human{FirstName: fmt.Sprintf("New%02d", 39-i), LastName: "Aaron"})
+		}
+		ids, err := tx.CreateHumans(batch)
+		if err != nil {
+			return err
+		}
+		for i, id := range append(existing[:20], ids[:10]...) {
+			name := fmt.Sprintf("Renamed%02d", 29-i)
+			if _, err := tx.UpdateHuman(id, HumanPatch{FirstName: &name}, ""); err != nil {
+				return err
+			}
+		}
+		for _, id := range existing[40:50] {
+			if _, err := tx.RestoreHuman(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIndexConsistent(t, s)
+	p, err := s.ListHumans(ctx, Query{Sort: SortFirstName, PerPage: 100})
+	if err != nil || p.Total != 90 || p.Humans[0].FirstName != "New00" {
+		t.Fatalf("%d live contacts, first %q (%v); want 90, New00", p.Total, p.Humans[0].FirstName, err)
+	}
+}
+
 func TestParseBirthday(t *testing.T) {
 	for _, tc := range []struct {
 		in      string
