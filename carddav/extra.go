@@ -369,9 +369,20 @@ func sameLines(a []entry, b []canonLine) bool {
 	if len(a) != len(b) {
 		return false
 	}
+	// Canonical lines have no group: a line read in one (Apple's item1.)
+	// is not one of them, nor is one with more parameters, which their
+	// normal forms would only show after building them.
+	for _, e := range a {
+		if e.f.Group != "" {
+			return false
+		}
+	}
 	if len(a) == 1 {
 		if identicalLine(a[0], b[0]) {
 			return true
+		}
+		if countParams(a[0].f) != len(b[0].params) {
+			return false
 		}
 		return normLine(a[0].name, a[0].f) == normCanon(b[0].name, b[0])
 	}
@@ -384,6 +395,18 @@ func sameLines(a []entry, b []canonLine) bool {
 	slices.Sort(na)
 	slices.Sort(nb)
 	return slices.Equal(na, nb)
+}
+
+// countParams is the number of parameters of f that normLine writes
+// (Humans' bookkeeping ones left out).
+func countParams(f *vcard.Field) int {
+	n := 0
+	for k := range f.Params {
+		if u := strings.ToUpper(k); u != paramMatch && u != paramPrimary {
+			n++
+		}
+	}
+	return n
 }
 
 // normScratch keeps the fields normCanon fills, from call to call.
