@@ -2,6 +2,8 @@ package carddav
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/emersion/go-vcard"
@@ -58,6 +60,41 @@ func BenchmarkDecodeOnly(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "cards/s")
+}
+
+// BenchmarkDecodeSamples decodes the cards of the sample exports in
+// testdata (Apple with item groups and labels, Google, Android,
+// Outlook, Thunderbird, Evolution), already read: what the real-world
+// import benchmark spends most of its decoding on.
+func BenchmarkDecodeSamples(b *testing.B) {
+	files, err := filepath.Glob("testdata/*.vcf")
+	if err != nil || len(files) == 0 {
+		b.Fatal("no samples", err)
+	}
+	var cards []vcard.Card
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = ReadCards(bytes.NewReader(data), func(_ int, c vcard.Card, err error) error {
+			if err == nil {
+				cards = append(cards, c)
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if _, err := Decode(cards[n%len(cards)]); err != nil && err != ErrGroupCard {
+			b.Fatal(err)
+		}
+		n++
+	}
 }
 
 // BenchmarkEncode encodes generated humans and formats them.
