@@ -113,3 +113,14 @@ func TestMergeExtraWithNothingOnOneSide(t *testing.T) {
 		t.Errorf("MergeExtra(in, nil) = %q", got)
 	}
 }
+
+// A value the contact has as a plain line gets the label the incoming
+// card gives it.
+func TestMergeExtraLabelsAPlainValue(t *testing.T) {
+	base := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nTEL;TYPE=CELL:+1 555 0101\r\nX-FOO:1\r\nEND:VCARD\r\n"
+	incoming := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nitem1.TEL;TYPE=CELL:+1 555 0101\r\nitem1.X-ABLabel:Boat\r\nEND:VCARD\r\n"
+	card, merged := mergeCards(t, base, incoming, "3.0")
+	if got := labels(card, vcard.FieldTelephone); len(got) != 1 || got["+1 555 0101"] != "Boat" {
+		t.Errorf("phone labels %v, want the incoming Boat\n%s", got, merged)
+	}
+}
