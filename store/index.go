@@ -470,8 +470,9 @@ func (ix *index) applyHumans(deltas []humanDelta) {
 	// rest of the index takes it in.
 	bulk := len(deltas) > bulkThreshold
 	var merging sync.WaitGroup
-	merged := make([][]*indexRecord, len(SortKeys))
+	var merged [][]*indexRecord
 	if bulk {
+		merged = make([][]*indexRecord, len(SortKeys))
 		removed, added := bulkChanges(deltas)
 		for i, key := range SortKeys {
 			order := ix.orders[key]
