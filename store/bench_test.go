@@ -85,21 +85,7 @@ func BenchmarkBulkInsert(b *testing.B) {
 	book := storetest.Book(benchBookSize, 2)
 	for b.Loop() {
 		b.StopTimer()
-		dir := b.TempDir()
-		s, err := store.Open(filepath.Join(dir, "humans.db"), store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, c := range book.Companies {
-			if _, err := s.CreateCompany(ctx, c); err != nil {
-				b.Fatal(err)
-			}
-		}
-		for _, g := range book.Groups {
-			if _, err := s.CreateGroup(ctx, g); err != nil {
-				b.Fatal(err)
-			}
-		}
+		s := openWithEntities(b, book)
 		b.StartTimer()
 		if _, err := s.CreateHumans(ctx, book.Humans); err != nil {
 			b.Fatal(err)
@@ -111,6 +97,27 @@ func BenchmarkBulkInsert(b *testing.B) {
 	b.ReportMetric(float64(benchBookSize*b.N)/b.Elapsed().Seconds(), "contacts/s")
 }
 
+// openWithEntities opens an empty store with book's companies and
+// groups, ready for its contacts.
+func openWithEntities(b *testing.B, book *storetest.GeneratedBook) *store.Store {
+	ctx := context.Background()
+	s, err := store.Open(filepath.Join(b.TempDir(), "humans.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range book.Companies {
+		if _, err := s.CreateCompany(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, g := range book.Groups {
+		if _, err := s.CreateGroup(ctx, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
+}
+
 // BenchmarkTxCreateHumans measures what an import's flushes do: 100,000
 // generated contacts written with Tx.CreateHumans in transactions of
 // 10,000, with fsync on, their phone numbers parsed beforehand as the
@@ -120,20 +127,7 @@ func BenchmarkTxCreateHumans(b *testing.B) {
 	book := storetest.Book(benchBookSize, 2)
 	for b.Loop() {
 		b.StopTimer()
-		s, err := store.Open(filepath.Join(b.TempDir(), "humans.db"), store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, c := range book.Companies {
-			if _, err := s.CreateCompany(ctx, c); err != nil {
-				b.Fatal(err)
-			}
-		}
-		for _, g := range book.Groups {
-			if _, err := s.CreateGroup(ctx, g); err != nil {
-				b.Fatal(err)
-			}
-		}
+		s := openWithEntities(b, book)
 		for start := 0; start < len(book.Humans); start += 10_000 {
 			chunk := book.Humans[start:min(start+10_000, len(book.Humans))]
 			// An import's workers have parsed the phone numbers while

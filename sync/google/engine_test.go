@@ -128,6 +128,21 @@ func (b *book) live() map[string]*store.Human {
 	return out
 }
 
+// everyoneIn fails t for each live contact whose Google person is not in
+// the label rn.
+func everyoneIn(t *testing.T, b *book, f *googletest.Server, rn string) {
+	t.Helper()
+	for _, h := range b.live() {
+		link, _ := b.st.SyncLinkByLocal(ctx, "g", h.ID)
+		p, _ := f.Person(link.RemoteID)
+		if !slices.ContainsFunc(p.Memberships, func(m *people.Membership) bool {
+			return m.ContactGroupMembership != nil && m.ContactGroupMembership.ContactGroupResourceName == rn
+		}) {
+			t.Errorf("%s is not in label %s: %s", h.FirstName, rn, jsonOf(p.Memberships))
+		}
+	}
+}
+
 func (b *book) names() []string {
 	var out []string
 	for n := range b.live() {
@@ -636,15 +651,7 @@ func TestEngineGroupRenamed(t *testing.T) {
 	if f.Count(googletest.MethodGroupsUpdate) != 1 || f.Count(googletest.MethodGroupsCreate) != 0 {
 		t.Errorf("%d label updates and %d creates, want 1 and 0", f.Count(googletest.MethodGroupsUpdate), f.Count(googletest.MethodGroupsCreate))
 	}
-	for _, h := range b.live() {
-		link, _ := b.st.SyncLinkByLocal(ctx, "g", h.ID)
-		p, _ := f.Person(link.RemoteID)
-		if !slices.ContainsFunc(p.Memberships, func(m *people.Membership) bool {
-			return m.ContactGroupMembership != nil && m.ContactGroupMembership.ContactGroupResourceName == rn
-		}) {
-			t.Errorf("%s left the label: %s", h.FirstName, jsonOf(p.Memberships))
-		}
-	}
+	everyoneIn(t, b, f, rn)
 	f.ResetCounts()
 	b.sync("g")
 	if f.Mutations() != 0 {
@@ -663,15 +670,7 @@ func TestEngineGroupRenamed(t *testing.T) {
 	if f.Count(googletest.MethodGroupsUpdate) != 0 {
 		t.Error("a label renamed onto an existing one")
 	}
-	for _, h := range b.live() {
-		link, _ := b.st.SyncLinkByLocal(ctx, "g", h.ID)
-		p, _ := f.Person(link.RemoteID)
-		if !slices.ContainsFunc(p.Memberships, func(m *people.Membership) bool {
-			return m.ContactGroupMembership != nil && m.ContactGroupMembership.ContactGroupResourceName == other
-		}) {
-			t.Errorf("%s is not in Neighbours: %s", h.FirstName, jsonOf(p.Memberships))
-		}
-	}
+	everyoneIn(t, b, f, other)
 }
 
 // TestEngineMessyGoogleContact: values Google took but the book refuses
